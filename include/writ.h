@@ -1,0 +1,285 @@
+/*
+ * writ.h: the public interface of libwrit.
+ *
+ * writ compiles declarative RBAC policy files into an immutable decision
+ * table and answers authorization questions from it. This header is the only
+ * way in, for the writ command line and for every embedder alike.
+ *
+ * Conventions that hold for every function below:
+ *  - Functions that can fail return an int: WRIT_OK (0) or a negative
+ *    WRIT_E* code. Codes are only ever appended; writ_strerror() names them.
+ *  - Handles are opaque. Destroying NULL is a harmless no-op.
+ *  - Strings passed in are borrowed for the duration of the call. Strings
+ *    returned as const char * are owned by the object they came from and
+ *    live as long as it does. Nothing returned needs free() unless its
+ *    comment says "caller frees with free()".
+ *  - The library keeps no global state, never prints, never exits.
+ *  - A compiled writ_policy is immutable: any number of threads may query
+ *    the same policy at once with no locking. Queries allocate nothing.
+ */
+#ifndef WRIT_H
+#define WRIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Version of the header the caller compiled against. */
+#define WRIT_VERSION_MAJOR 0
+#define WRIT_VERSION_MINOR 1
+#define WRIT_VERSION_PATCH 0
+#define WRIT_VERSION_STRING "0.1.0"
+#define WRIT_VERSION_NUMBER \
+	((WRIT_VERSION_MAJOR << 16) | (WRIT_VERSION_MINOR << 8) | WRIT_VERSION_PATCH)
+
+/* Version of the library actually loaded: a static string, and the number
+ * in the form of WRIT_VERSION_NUMBER. */
+const char *writ_version(void);
+unsigned writ_version_number(void);
+
+/* Result codes. Negative values are errors. Only ever appended. */
+enum writ_result {
+	WRIT_OK = 0,
+	WRIT_ENOMEM = -1,          /* out of memory */
+	WRIT_EINVAL = -2,          /* invalid argument */
+	WRIT_EIO = -3,             /* a file could not be read */
+	WRIT_EPOLICY = -4,         /* the policy has errors: see the diagnostics */
+	WRIT_ENOPRINCIPAL = -5,    /* no such app or user */
+	WRIT_ENORESOURCE = -6,     /* no such resource (and no default resource) */
+	WRIT_ERANGE = -7,          /* the output buffer is too small */
+	WRIT_EMALFORMED = -8,      /* a scope string is not a list of scope-tokens */
+	WRIT_EDENIED = -9,         /* a required permission is not held */
+};
+
+/* A static English description of a result code; never NULL. */
+const char *writ_strerror(int code);
+
+/* ------------------------------------------------------------------------
+ * Diagnostics: the errors and warnings of a policy load, as records.
+ * ------------------------------------------------------------------------ */
+
+enum writ_severity {
+	WRIT_SEVERITY_ERROR = 0,
+	WRIT_SEVERITY_WARNING = 1,
+	WRIT_SEVERITY_NOTE = 2, /* extra context for the record before it */
+};
+
+/*
+ * One diagnostic. Owned by the writ_diagnostics it came from; never allocate
+ * one yourself (members may be appended in later versions).
+ * Lines and columns count from 1; columns count Unicode code points.
+ * The span is [line:column, end_line:end_column), end exclusive. A
+ * diagnostic about a whole file (unreadable, for example) has line 0.
+ */
+struct writ_diagnostic {
+	const char *file;     /* path as given or as reached by include */
+	unsigned line;
+	unsigned column;
+	unsigned end_line;
+	unsigned end_column;
+	enum writ_severity severity;
+	const char *code;     /* stable code such as "E010"; "" for notes */
+	const char *message;  /* one sentence, no trailing period */
+	const char *hint;     /* e.g. "did you mean \"checkout\"?", or NULL */
+	const char *source;   /* the text of line `line`, without newline, or NULL */
+};
+
+typedef struct writ_diagnostics writ_diagnostics;
+
+/* A new, empty diagnostics list; NULL when out of memory. */
+writ_diagnostics *writ_diagnostics_new(void);
+void writ_diagnostics_free(writ_diagnostics *diags);
+/* Forget every record, keeping the object for reuse. */
+void writ_diagnostics_clear(writ_diagnostics *diags);
+size_t writ_diagnostics_count(const writ_diagnostics *diags);
+/* Record i (0 <= i < count), or NULL when out of range. */
+const struct writ_diagnostic *writ_diagnostics_get(const writ_diagnostics *diags,
+                                                   size_t i);
+size_t writ_diagnostics_errors(const writ_diagnostics *diags);
+size_t writ_diagnostics_warnings(const writ_diagnostics *diags);
+
+/*
+ * Render record i the way compilers do:
+ *
+ *   file:line:col: error: message [E010]
+ *       3 |     roles chekout;
+ *         |           ^~~~~~~
+ *         = hint: did you mean "checkout"?
+ *
+ * Returns a NUL-terminated string ending in a newline; caller frees with
+ * free(). NULL when i is out of range or memory is short.
+ */
+char *writ_diagnostic_render(const writ_diagnostics *diags, size_t i);
+
+/* ------------------------------------------------------------------------
+ * Loading a policy.
+ * ------------------------------------------------------------------------ */
+
+typedef struct writ_policy writ_policy;
+
+/*
+ * Load, check and compile a policy from files. Each path is a policy file or
+ * a directory, whose *.writ files are read in byte order of their names.
+ * All paths together form one policy. flags must be 0.
+ *
+ * Every diagnostic found is appended to diags (which may be NULL when the
+ * caller does not want them). On success *out holds a new policy with one
+ * reference. A policy with any error is never compiled: the call returns
+ * WRIT_EPOLICY (or WRIT_EIO when a named path could not be read) and sets
+ * *out to NULL.
+ */
+int writ_policy_load(const char *const *paths, size_t npaths, unsigned flags,
+                     writ_diagnostics *diags, writ_policy **out);
+
+/*
+ * The same, from a buffer that need not be NUL-terminated. name is used in
+ * diagnostics, and its directory is where relative includes are resolved.
+ */
+int writ_policy_load_buffer(const char *name, const char *data, size_t len,
+                            unsigned flags, writ_diagnostics *diags,
+                            writ_policy **out);
+
+/* Take one more reference; returns policy. Thread-safe. */
+writ_policy *writ_policy_ref(writ_policy *policy);
+/* Drop one reference; the last one frees the policy. Thread-safe. */
+void writ_policy_unref(writ_policy *policy);
+
+/* ------------------------------------------------------------------------
+ * Questions.
+ * ------------------------------------------------------------------------ */
+
+enum writ_principal_kind {
+	WRIT_PRINCIPAL_APP = 1,  /* a machine-to-machine client (client_id) */
+	WRIT_PRINCIPAL_USER = 2, /* a user (the token's subject) */
+};
+
+/*
+ * Grant (token issuer): which of the requested scopes may the principal have
+ * on this resource?
+ *
+ * granted = requested ∩ declared by the resource ∩ held through the
+ * principal's roles. Requested scopes that are unknown or not held are
+ * dropped, not errors. When nothing is requested (scope NULL, empty or only
+ * spaces), the resource's default scopes are the request; a resource
+ * without default scopes grants nothing.
+ *
+ * scope is an RFC 6749 §3.3 scope string of scope_len bytes: scope-tokens
+ * separated by spaces (runs of spaces are tolerated here, since the result
+ * is rewritten canonically). resource is an indicator (RFC 8707), or NULL
+ * for the policy's default resource.
+ *
+ * The granted scopes are written to out as a NUL-terminated string, in the
+ * order the resource declares them, separated by single spaces ("" when
+ * none). *out_len (when not NULL) receives the string's length. The result
+ * is never longer than the request (or the default scope list), so a
+ * buffer of scope_len + 1 bytes always suffices for a non-empty request.
+ *
+ * Returns WRIT_OK; WRIT_ENOPRINCIPAL; WRIT_ENORESOURCE; WRIT_EMALFORMED when
+ * a token has a character outside the scope-token set; WRIT_ERANGE when
+ * out_size is too small (*out_len then holds the length needed); or
+ * WRIT_EINVAL. On any error out holds "" when out_size > 0.
+ */
+int writ_grant(const writ_policy *policy, enum writ_principal_kind kind,
+               const char *principal, const char *resource,
+               const char *scope, size_t scope_len,
+               char *out, size_t out_size, size_t *out_len);
+
+/*
+ * Grant over several resources with one scope list: RFC 8707 §2.2's
+ * cartesian product of resources and scopes, downscoped per resource. The
+ * answer for resources[i] is the NUL-terminated string at out + offsets[i];
+ * offsets must have nresources entries. *out_len receives the bytes used
+ * (or needed, with WRIT_ERANGE). Fails as a whole, with the same codes as
+ * writ_grant, if any resource is unknown.
+ */
+int writ_grant_each(const writ_policy *policy, enum writ_principal_kind kind,
+                    const char *principal,
+                    const char *const *resources, size_t nresources,
+                    const char *scope, size_t scope_len,
+                    char *out, size_t out_size, size_t *offsets,
+                    size_t *out_len);
+
+/*
+ * Check (validator): does a token's scope claim carry every required
+ * permission?
+ *
+ * The claim is split on single spaces (U+0020) only; every part must be a
+ * scope-token (RFC 6749 §3.3), so an empty part (leading, trailing or
+ * doubled space), a tab or any other character outside the set makes the
+ * whole claim malformed. Matching is exact and case-sensitive.
+ *
+ * Returns WRIT_OK when all are held; WRIT_EDENIED when one is not (*missing,
+ * when not NULL, receives the index of the first missing one);
+ * WRIT_EMALFORMED when the claim is malformed; WRIT_EINVAL on bad arguments.
+ */
+int writ_check(const char *scope_claim, size_t claim_len,
+               const char *const *required, size_t nrequired,
+               size_t *missing);
+
+/* Is s[0..len) one RFC 6749 §3.3 scope-token? 1 or 0. */
+int writ_scope_token_valid(const char *s, size_t len);
+
+/* ------------------------------------------------------------------------
+ * Read-only iteration, for tools. Indexes count from 0 in declaration
+ * order and are stable for the life of the policy. Out-of-range indexes
+ * give NULL or 0.
+ * ------------------------------------------------------------------------ */
+
+/* The issuer identifier, or NULL when the policy declares no issuer. */
+const char *writ_issuer(const writ_policy *policy);
+/* Default token lifetime in seconds (the issuer's, else 3600). */
+uint32_t writ_issuer_token_ttl(const writ_policy *policy);
+
+size_t writ_resource_count(const writ_policy *policy);
+/* Index of the resource with this indicator, or -1. */
+long writ_resource_find(const writ_policy *policy, const char *indicator);
+/* Index of the default resource, or -1 when none is marked. */
+long writ_resource_default(const writ_policy *policy);
+const char *writ_resource_indicator(const writ_policy *policy, size_t r);
+const char *writ_resource_name(const writ_policy *policy, size_t r);
+const char *writ_resource_description(const writ_policy *policy, size_t r);
+/* Token lifetime for this resource: its own, else the issuer's. */
+uint32_t writ_resource_token_ttl(const writ_policy *policy, size_t r);
+size_t writ_resource_permission_count(const writ_policy *policy, size_t r);
+const char *writ_resource_permission(const writ_policy *policy, size_t r,
+                                     size_t i);
+const char *writ_resource_permission_description(const writ_policy *policy,
+                                                 size_t r, size_t i);
+/* The default scopes, space-separated in declaration order ("" if none). */
+const char *writ_resource_default_scope(const writ_policy *policy, size_t r);
+
+size_t writ_role_count(const writ_policy *policy);
+long writ_role_find(const writ_policy *policy, const char *name);
+const char *writ_role_name(const writ_policy *policy, size_t role);
+const char *writ_role_description(const writ_policy *policy, size_t role);
+/* WRIT_PRINCIPAL_APP or WRIT_PRINCIPAL_USER: whom the role is for. */
+enum writ_principal_kind writ_role_kind(const writ_policy *policy, size_t role);
+/* Grants of a role as (resource index, permission index) pairs, sorted. */
+size_t writ_role_grant_count(const writ_policy *policy, size_t role);
+int writ_role_grant(const writ_policy *policy, size_t role, size_t i,
+                    size_t *resource, size_t *permission);
+
+size_t writ_principal_count(const writ_policy *policy,
+                            enum writ_principal_kind kind);
+long writ_principal_find(const writ_policy *policy,
+                         enum writ_principal_kind kind, const char *id);
+const char *writ_principal_id(const writ_policy *policy,
+                              enum writ_principal_kind kind, size_t i);
+const char *writ_principal_name(const writ_policy *policy,
+                                enum writ_principal_kind kind, size_t i);
+const char *writ_principal_description(const writ_policy *policy,
+                                       enum writ_principal_kind kind, size_t i);
+size_t writ_principal_role_count(const writ_policy *policy,
+                                 enum writ_principal_kind kind, size_t i);
+/* Role index of the principal's j-th role, or -1. */
+long writ_principal_role(const writ_policy *policy,
+                         enum writ_principal_kind kind, size_t i, size_t j);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WRIT_H */

@@ -1,0 +1,41 @@
+/* cli.h: what the writ command's subcommands share. */
+#ifndef WRIT_CLI_H
+#define WRIT_CLI_H
+
+#include <stdio.h>
+
+#include "writ.h"
+
+/* Exit statuses shared by every subcommand. */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,  /* the answer is no: errors found, unknown principal... */
+	EXIT_USAGE = 2, /* bad flags, unreadable input, invalid configuration */
+};
+
+struct command {
+	const char *name;
+	const char *summary;
+	const char *usage; /* the full --help text */
+	int (*run)(int argc, char **argv);
+};
+
+extern const struct command cmd_lint;
+extern const struct command cmd_grant;
+
+/* Print an error as "writ CMD: message" on stderr. */
+void cli_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* "Try 'writ CMD --help'." after a usage error; returns EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Render every diagnostic to f. */
+void cli_print_diagnostics(FILE *f, const writ_diagnostics *diags, int quiet);
+/*
+ * Load a policy for a command that needs one. On failure the diagnostics
+ * are printed on stderr and EXIT_USAGE is returned.
+ */
+int cli_load_policy(const char *cmd, const char *const *paths, size_t npaths,
+                    writ_policy **out);
+
+#endif

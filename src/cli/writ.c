@@ -1,0 +1,188 @@
+/*
+ * writ.c: the writ command: subcommand dispatch, help and version. Every
+ * subcommand goes through the public API only (include/writ.h).
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct command *const commands[] = {
+	&cmd_lint,
+	&cmd_grant,
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+void cli_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "writ %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "writ %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'writ %s --help'.\n", cmd);
+	return EXIT_USAGE;
+}
+
+void cli_print_diagnostics(FILE *f, const writ_diagnostics *diags, int quiet)
+{
+	size_t i, n = writ_diagnostics_count(diags);
+	int skipping = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct writ_diagnostic *d = writ_diagnostics_get(diags, i);
+		char *text;
+
+		/* Quiet drops warnings, and the notes that belong to them. */
+		if (d->severity != WRIT_SEVERITY_NOTE)
+			skipping = quiet && d->severity == WRIT_SEVERITY_WARNING;
+		if (skipping)
+			continue;
+		text = writ_diagnostic_render(diags, i);
+		if (!text) {
+			fprintf(f, "%s: %s\n", d->file, d->message);
+			continue;
+		}
+		fputs(text, f);
+		free(text);
+	}
+}
+
+int cli_load_policy(const char *cmd, const char *const *paths, size_t npaths,
+                    writ_policy **out)
+{
+	writ_diagnostics *diags = writ_diagnostics_new();
+	int rc;
+
+	if (!diags) {
+		cli_error(cmd, "%s", writ_strerror(WRIT_ENOMEM));
+		return EXIT_USAGE;
+	}
+	rc = writ_policy_load(paths, npaths, 0, diags, out);
+	if (rc != WRIT_OK) {
+		cli_print_diagnostics(stderr, diags, 1);
+		cli_error(cmd, "cannot load the policy: %s", writ_strerror(rc));
+	}
+	writ_diagnostics_free(diags);
+	return rc == WRIT_OK ? EXIT_OK : EXIT_USAGE;
+}
+
+static void print_help(FILE *f)
+{
+	size_t i;
+
+	fputs("Usage: writ COMMAND [OPTION]... [ARG]...\n"
+	      "\n"
+	      "writ compiles declarative RBAC policy files into a decision table and\n"
+	      "answers OAuth 2.0 authorization questions from it.\n"
+	      "\n"
+	      "Commands:\n", f);
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+	fputs("  help       show help for writ or for a command\n"
+	      "\n"
+	      "Options:\n"
+	      "  -h, --help     show this help and exit\n"
+	      "  -V, --version  show the version and exit\n"
+	      "\n"
+	      "Run 'writ help COMMAND' or 'writ COMMAND --help' for a command's options.\n"
+	      "Exit status: 0 success, 1 the answer is no (errors, unknown names),\n"
+	      "2 usage, input or configuration error.\n", f);
+}
+
+static const struct command *find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i]->name, name) == 0)
+			return commands[i];
+	return NULL;
+}
+
+static int unknown_command(const char *name)
+{
+	fprintf(stderr, "writ: unknown command '%s'\nTry 'writ help'.\n", name);
+	return EXIT_USAGE;
+}
+
+static int help(int argc, char **argv)
+{
+	const struct command *c;
+
+	if (argc < 3) {
+		print_help(stdout);
+		return EXIT_OK;
+	}
+	if (argc > 3) {
+		fputs("writ help: too many arguments\nUsage: writ help [COMMAND]\n", stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[2], "help") == 0) {
+		fputs("Usage: writ help [COMMAND]\n\nShow help for writ or for COMMAND.\n",
+		      stdout);
+		return EXIT_OK;
+	}
+	c = find(argv[2]);
+	if (!c)
+		return unknown_command(argv[2]);
+	fputs(c->usage, stdout);
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *c;
+	const char *cmd;
+	int i;
+
+	if (argc < 2) {
+		print_help(stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[1];
+	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
+		print_help(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
+		printf("writ %s\n", PACKAGE_VERSION);
+		if (strcmp(writ_version(), PACKAGE_VERSION) != 0)
+			printf("libwrit %s\n", writ_version());
+		return EXIT_OK;
+	}
+	if (strcmp(cmd, "help") == 0)
+		return help(argc, argv);
+	if (cmd[0] == '-') {
+		fprintf(stderr, "writ: unknown option '%s'\nTry 'writ help'.\n", cmd);
+		return EXIT_USAGE;
+	}
+	c = find(cmd);
+	if (!c)
+		return unknown_command(cmd);
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			fputs(c->usage, stdout);
+			return EXIT_OK;
+		}
+	}
+	return c->run(argc - 1, argv + 1);
+}

@@ -1,0 +1,115 @@
+/*
+ * ast.h: the syntax tree of a policy, as the parser builds it and the
+ * semantic pass annotates it. Every node lives in the load's arena and is
+ * freed with it, so error recovery never leaks a half-built node.
+ */
+#ifndef WRIT_AST_H
+#define WRIT_AST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A source range: [line:col, end_line:end_col), columns in code points. */
+struct span {
+	uint32_t file; /* index into the load's source table */
+	uint32_t line, col;
+	uint32_t end_line, end_col;
+};
+
+/* A name or string as written, NUL-terminated, never containing NUL. */
+struct ast_text {
+	const char *s; /* NULL when absent */
+	size_t len;
+	struct span sp;
+};
+
+/* A reference to something declared elsewhere, in a list. */
+struct ast_ref {
+	struct ast_text name;
+	long target; /* resolved index, or -1 */
+	struct ast_ref *next;
+};
+
+struct ast_permission {
+	struct ast_text name;
+	struct ast_text description;
+	uint32_t id;      /* global permission id, set by the semantic pass */
+	bool granted;     /* some role grants it */
+	struct ast_permission *next;
+};
+
+struct ast_resource {
+	struct ast_text indicator;
+	struct ast_text name;
+	struct ast_text description;
+	struct ast_text token_ttl;
+	uint32_t ttl;     /* 0 when not set */
+	struct span default_sp;
+	bool is_default;
+	struct ast_permission *perms, **perms_tail;
+	size_t nperms;
+	struct ast_ref *default_scope, **default_scope_tail;
+	struct span default_scope_sp; /* of the first default-scope line */
+	bool has_default_scope;
+	uint32_t perm_base; /* first global permission id */
+	bool valid;         /* registered under its indicator */
+	struct ast_resource *next;
+};
+
+/* One `grant P, ... on R, ...;` line. */
+struct ast_grant {
+	struct ast_ref *perms, **perms_tail;
+	struct ast_ref *resources, **resources_tail;
+	struct span sp;
+	struct ast_grant *next;
+};
+
+enum ast_kind { AST_APPS = 1, AST_USERS = 2 };
+
+struct ast_role {
+	struct ast_text name;
+	enum ast_kind kind;
+	struct ast_text description;
+	struct ast_grant *grants, **grants_tail;
+	uint32_t *perm_ids;  /* resolved, sorted, unique; set by the semantic pass */
+	size_t nperm_ids;
+	bool assigned;
+	struct ast_role *next;
+};
+
+struct ast_secret {
+	struct ast_text hash;
+	struct ast_text expires;
+	int64_t expires_at; /* seconds since the epoch; 0 when none */
+	struct ast_secret *next;
+};
+
+struct ast_principal {
+	enum ast_kind kind; /* AST_APPS for an app, AST_USERS for a user */
+	struct ast_text id;
+	struct ast_text name;
+	struct ast_text description;
+	struct ast_secret *secrets, **secrets_tail;
+	struct ast_ref *roles, **roles_tail;
+	bool has_roles_line;
+	struct ast_principal *next;
+};
+
+struct ast_issuer {
+	struct ast_text url;
+	struct ast_text token_ttl;
+	uint32_t ttl;
+	struct ast_issuer *next;
+};
+
+struct ast_policy {
+	struct ast_issuer *issuers, **issuers_tail;
+	struct ast_resource *resources, **resources_tail;
+	struct ast_role *roles, **roles_tail;
+	struct ast_principal *apps, **apps_tail;
+	struct ast_principal *users, **users_tail;
+	size_t nresources, nroles, napps, nusers, nperms;
+};
+
+#endif

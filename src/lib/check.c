@@ -1,0 +1,511 @@
+/*
+ * check.c: the semantic pass. Resolves every name, checks every value and
+ * reports all it finds through the load's diagnostics. It annotates the
+ * syntax tree (resolved indexes, permission ids, each role's sorted grant
+ * set) for the compiler, which runs only when this pass found no error.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "codes.h"
+#include "load.h"
+#include "validate.h"
+
+struct checker {
+	struct loader *ld;
+	struct ast_resource **resources;
+	struct ast_role **roles;
+	struct ast_permission **perms;  /* by global permission id */
+	struct strmap resource_map;     /* indicator -> resource index */
+	struct strmap *perm_maps;       /* per resource: name -> local index */
+	struct strmap role_map;
+	struct strmap app_map, user_map;
+	uint32_t *role_seen;            /* stamp per role, for repeats */
+};
+
+static bool oom(struct checker *ck)
+{
+	ck->ld->oom = true;
+	return false;
+}
+
+static void quoted(struct buf *b, const struct ast_text *t)
+{
+	buf_put_quoted(b, t->s, t->len);
+}
+
+/* "did you mean \"x\"?" in the arena, or NULL. */
+static const char *did_you_mean(struct checker *ck, const struct suggest *sg)
+{
+	const char *best = suggest_best(sg);
+	struct buf b;
+	char *s;
+
+	if (!best)
+		return NULL;
+	buf_init(&b);
+	buf_puts(&b, "did you mean ");
+	buf_put_quoted(&b, best, strlen(best));
+	buf_puts(&b, "?");
+	s = b.oom ? NULL : arena_strndup(&ck->ld->arena, b.data, b.len);
+	buf_free(&b);
+	return s;
+}
+
+/* Report a name defined twice, with a note at the first definition. */
+static void duplicate(struct checker *ck, const char *what,
+                      const struct ast_text *again, const struct ast_text *first)
+{
+	struct buf b;
+
+	buf_init(&b);
+	quoted(&b, again);
+	diag_error(ck->ld, &again->sp, E_DUPLICATE, "%s %s is defined twice", what,
+	           b.data ? b.data : "");
+	diag_note(ck->ld, &first->sp, "first defined here");
+	buf_free(&b);
+}
+
+static void check_text(struct checker *ck, const struct ast_text *t,
+                       const char *what, bool client_id)
+{
+	const char *why = client_id ? validate_client_id(t->s, t->len)
+	                            : validate_name(t->s, t->len);
+	if (why)
+		diag_error(ck->ld, &t->sp, E_BAD_IDENTIFIER, "invalid %s: %s", what, why);
+}
+
+static void check_duration(struct checker *ck, const struct ast_text *t,
+                           uint32_t *out)
+{
+	const char *why;
+
+	if (!t->s)
+		return;
+	why = parse_duration(t->s, t->len, out);
+	if (why)
+		diag_error(ck->ld, &t->sp, E_BAD_DURATION, "invalid token-ttl: %s", why);
+}
+
+/* ---- issuer ---- */
+
+static void check_issuers(struct checker *ck)
+{
+	struct ast_issuer *is, *first = ck->ld->ast.issuers;
+
+	for (is = first; is; is = is->next) {
+		bool loopback_http;
+		const char *why;
+
+		if (is != first) {
+			diag_error(ck->ld, &is->url.sp, E_DUPLICATE,
+			           "a policy has one issuer block; this is a second one");
+			diag_note(ck->ld, &first->url.sp, "first defined here");
+		}
+		why = validate_issuer(is->url.s, is->url.len, &loopback_http);
+		if (why)
+			diag_error(ck->ld, &is->url.sp, E_BAD_ISSUER,
+			           "invalid issuer identifier: %s", why);
+		else if (loopback_http)
+			diag_warning(ck->ld, &is->url.sp, W_HTTP_ISSUER,
+			             "the issuer uses http: acceptable on a loopback host for testing only");
+		check_duration(ck, &is->token_ttl, &is->ttl);
+	}
+}
+
+/* ---- resources and permissions ---- */
+
+static bool index_resources(struct checker *ck)
+{
+	struct ast_policy *ast = &ck->ld->ast;
+	struct ast_resource *r;
+	size_t i = 0;
+
+	ck->resources = calloc(ast->nresources + 1, sizeof(*ck->resources));
+	ck->perm_maps = calloc(ast->nresources + 1, sizeof(*ck->perm_maps));
+	ck->perms = calloc(ast->nperms + 1, sizeof(*ck->perms));
+	if (!ck->resources || !ck->perm_maps || !ck->perms ||
+	    !strmap_init(&ck->resource_map, ast->nresources))
+		return oom(ck);
+	for (r = ast->resources; r; r = r->next)
+		ck->resources[i++] = r;
+	return true;
+}
+
+static void check_resource(struct checker *ck, struct ast_resource *r, size_t ri,
+                           uint32_t *next_perm, struct ast_resource **deflt)
+{
+	struct strmap *pm = &ck->perm_maps[ri];
+	struct ast_permission *p;
+	struct ast_ref *ref;
+	uint32_t local = 0;
+	const char *why;
+	long prev;
+
+	why = validate_indicator(r->indicator.s, r->indicator.len);
+	if (why)
+		diag_error(ck->ld, &r->indicator.sp, E_BAD_INDICATOR,
+		           "invalid resource indicator: %s", why);
+	prev = strmap_put(&ck->resource_map, r->indicator.s, r->indicator.len,
+	                  (uint32_t)ri);
+	if (prev == -2) {
+		oom(ck);
+		return;
+	}
+	if (prev >= 0)
+		duplicate(ck, "resource", &r->indicator,
+		          &ck->resources[prev]->indicator);
+	r->valid = prev == -1;
+	check_duration(ck, &r->token_ttl, &r->ttl);
+	if (r->is_default) {
+		if (*deflt) {
+			diag_error(ck->ld, &r->default_sp, E_MANY_DEFAULTS,
+			           "a second resource is marked default");
+			diag_note(ck->ld, &(*deflt)->default_sp,
+			          "the first default resource is marked here");
+		} else {
+			*deflt = r;
+		}
+	}
+
+	if (!strmap_init(pm, r->nperms)) {
+		oom(ck);
+		return;
+	}
+	r->perm_base = *next_perm;
+	for (p = r->perms; p; p = p->next, local++) {
+		p->id = *next_perm + local;
+		ck->perms[p->id] = p;
+		why = validate_scope_token(p->name.s, p->name.len);
+		if (why)
+			diag_error(ck->ld, &p->name.sp, E_BAD_SCOPE_TOKEN,
+			           "invalid permission name: %s (RFC 6749 section 3.3)", why);
+		prev = strmap_put(pm, p->name.s, p->name.len, local);
+		if (prev == -2) {
+			oom(ck);
+			return;
+		}
+		if (prev >= 0)
+			duplicate(ck, "permission", &p->name,
+			          &ck->perms[r->perm_base + (uint32_t)prev]->name);
+	}
+	*next_perm += local;
+	if (r->nperms == 0)
+		diag_warning(ck->ld, &r->indicator.sp, W_NO_PERMISSIONS,
+		             "resource declares no permission");
+
+	for (ref = r->default_scope; ref; ref = ref->next) {
+		ref->target = strmap_get(pm, ref->name.s, ref->name.len);
+		if (ref->target < 0) {
+			struct suggest sg;
+			suggest_init(&sg, ref->name.s, ref->name.len);
+			for (p = r->perms; p; p = p->next)
+				suggest_offer(&sg, p->name.s, p->name.len);
+			diag(ck->ld, &ref->name.sp, WRIT_SEVERITY_ERROR, E_UNDECLARED_PERM,
+			     did_you_mean(ck, &sg),
+			     "default-scope names \"%s\", which this resource does not declare",
+			     ref->name.s);
+		}
+	}
+}
+
+static void check_resources(struct checker *ck)
+{
+	struct ast_resource *deflt = NULL;
+	uint32_t next_perm = 0;
+	size_t i;
+
+	for (i = 0; i < ck->ld->ast.nresources && !ck->ld->oom; i++)
+		check_resource(ck, ck->resources[i], i, &next_perm, &deflt);
+}
+
+/* ---- roles ---- */
+
+static long find_resource(struct checker *ck, const struct ast_text *t)
+{
+	struct suggest sg;
+	long r = strmap_get(&ck->resource_map, t->s, t->len);
+	size_t i;
+
+	if (r >= 0)
+		return r;
+	suggest_init(&sg, t->s, t->len);
+	for (i = 0; i < ck->ld->ast.nresources; i++)
+		suggest_offer(&sg, ck->resources[i]->indicator.s,
+		              ck->resources[i]->indicator.len);
+	diag(ck->ld, &t->sp, WRIT_SEVERITY_ERROR, E_UNKNOWN, did_you_mean(ck, &sg),
+	     "unknown resource \"%s\"", t->s);
+	return -1;
+}
+
+struct pair {
+	uint32_t perm;
+	uint32_t order; /* grant order, to report the later repeat */
+	const struct ast_ref *perm_ref;
+	const struct ast_ref *res_ref;
+};
+
+static int pair_cmp(const void *a, const void *b)
+{
+	const struct pair *x = a, *y = b;
+
+	if (x->perm != y->perm)
+		return x->perm < y->perm ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* Resolve a role's grants into its sorted, unique permission ids. */
+static void check_role_grants(struct checker *ck, struct ast_role *role)
+{
+	struct pair *pairs = NULL;
+	size_t n = 0, cap = 0, i, out;
+	struct ast_grant *g;
+	struct ast_ref *rr, *pr;
+
+	for (g = role->grants; g; g = g->next) {
+		for (rr = g->resources; rr; rr = rr->next) {
+			long ri = find_resource(ck, &rr->name);
+			rr->target = ri;
+			if (ri < 0)
+				continue;
+			for (pr = g->perms; pr; pr = pr->next) {
+				long local = strmap_get(&ck->perm_maps[ri], pr->name.s, pr->name.len);
+				if (local < 0) {
+					struct ast_permission *p;
+					struct suggest sg;
+					suggest_init(&sg, pr->name.s, pr->name.len);
+					for (p = ck->resources[ri]->perms; p; p = p->next)
+						suggest_offer(&sg, p->name.s, p->name.len);
+					diag(ck->ld, &pr->name.sp, WRIT_SEVERITY_ERROR,
+					     E_UNDECLARED_PERM, did_you_mean(ck, &sg),
+					     "resource \"%s\" declares no permission \"%s\"",
+					     rr->name.s, pr->name.s);
+					continue;
+				}
+				if (n == cap) {
+					struct pair *np;
+					cap = cap ? cap * 2 : 16;
+					np = realloc(pairs, cap * sizeof(*np));
+					if (!np) {
+						free(pairs);
+						oom(ck);
+						return;
+					}
+					pairs = np;
+				}
+				pairs[n].perm = ck->resources[ri]->perm_base + (uint32_t)local;
+				pairs[n].order = (uint32_t)n;
+				pairs[n].perm_ref = pr;
+				pairs[n].res_ref = rr;
+				n++;
+			}
+		}
+	}
+	qsort(pairs, n, sizeof(*pairs), pair_cmp);
+	role->perm_ids = arena_alloc(&ck->ld->arena, (n ? n : 1) * sizeof(uint32_t));
+	if (!role->perm_ids) {
+		free(pairs);
+		oom(ck);
+		return;
+	}
+	for (i = 0, out = 0; i < n; i++) {
+		if (out > 0 && role->perm_ids[out - 1] == pairs[i].perm) {
+			diag_warning(ck->ld, &pairs[i].perm_ref->name.sp, W_GRANT_TWICE,
+			             "role grants \"%s\" on \"%s\" twice",
+			             pairs[i].perm_ref->name.s, pairs[i].res_ref->name.s);
+			continue;
+		}
+		role->perm_ids[out++] = pairs[i].perm;
+		ck->perms[pairs[i].perm]->granted = true;
+	}
+	role->nperm_ids = out;
+	free(pairs);
+}
+
+static void check_roles(struct checker *ck)
+{
+	struct ast_policy *ast = &ck->ld->ast;
+	struct ast_role *role;
+	size_t i = 0;
+	long prev;
+
+	ck->roles = calloc(ast->nroles + 1, sizeof(*ck->roles));
+	ck->role_seen = calloc(ast->nroles + 1, sizeof(*ck->role_seen));
+	if (!ck->roles || !ck->role_seen || !strmap_init(&ck->role_map, ast->nroles)) {
+		oom(ck);
+		return;
+	}
+	for (role = ast->roles; role && !ck->ld->oom; role = role->next, i++) {
+		ck->roles[i] = role;
+		check_text(ck, &role->name, "role name", false);
+		prev = strmap_put(&ck->role_map, role->name.s, role->name.len, (uint32_t)i);
+		if (prev == -2) {
+			oom(ck);
+			return;
+		}
+		if (prev >= 0)
+			duplicate(ck, "role", &role->name, &ck->roles[prev]->name);
+		check_role_grants(ck, role);
+	}
+}
+
+/* ---- apps and users ---- */
+
+static void check_secret(struct checker *ck, struct ast_secret *s)
+{
+	bool plaintext;
+	const char *why = validate_secret_hash(s->hash.s, s->hash.len, &plaintext);
+
+	if (why && plaintext) {
+		diag(ck->ld, &s->hash.sp, WRIT_SEVERITY_ERROR, E_PLAINTEXT_SECRET,
+		     "store the hash that `writ hash-secret` prints, never the secret",
+		     "app secret is not a hash: a plaintext secret is refused");
+		diag_redact_last(ck->ld);
+	} else if (why) {
+		diag_error(ck->ld, &s->hash.sp, E_BAD_SECRET_HASH,
+		           "malformed secret hash: %s", why);
+	}
+	if (s->expires.s) {
+		why = parse_time(s->expires.s, s->expires.len, &s->expires_at);
+		if (why)
+			diag_error(ck->ld, &s->expires.sp, E_BAD_TIME,
+			           "invalid expiry time: %s", why);
+	}
+}
+
+static void check_principal_roles(struct checker *ck, struct ast_principal *p,
+                                  uint32_t stamp)
+{
+	const char *noun = p->kind == AST_APPS ? "app" : "user";
+	struct ast_ref *ref;
+
+	for (ref = p->roles; ref; ref = ref->next) {
+		struct ast_role *role;
+		long ri = strmap_get(&ck->role_map, ref->name.s, ref->name.len);
+
+		if (ri < 0) {
+			struct suggest sg;
+			size_t i;
+			suggest_init(&sg, ref->name.s, ref->name.len);
+			for (i = 0; i < ck->ld->ast.nroles; i++)
+				if (ck->roles[i]->kind == p->kind)
+					suggest_offer(&sg, ck->roles[i]->name.s, ck->roles[i]->name.len);
+			diag(ck->ld, &ref->name.sp, WRIT_SEVERITY_ERROR, E_UNKNOWN,
+			     did_you_mean(ck, &sg), "unknown role \"%s\"", ref->name.s);
+			continue;
+		}
+		role = ck->roles[ri];
+		if (role->kind != p->kind) {
+			diag_error(ck->ld, &ref->name.sp, E_ROLE_KIND,
+			           "role \"%s\" is for %s; %s \"%s\" cannot hold it",
+			           role->name.s, role->kind == AST_APPS ? "apps" : "users",
+			           noun, p->id.s);
+			diag_note(ck->ld, &role->name.sp, "role \"%s\" is declared here",
+			          role->name.s);
+			continue;
+		}
+		if (ck->role_seen[ri] == stamp) {
+			diag_warning(ck->ld, &ref->name.sp, W_ROLE_TWICE,
+			             "role \"%s\" is given to %s \"%s\" twice", role->name.s,
+			             noun, p->id.s);
+			continue;
+		}
+		ck->role_seen[ri] = stamp;
+		ref->target = ri;
+		role->assigned = true;
+	}
+}
+
+static void check_principals(struct checker *ck, struct ast_principal *list,
+                             size_t count, struct strmap *map, uint32_t *stamp)
+{
+	struct ast_principal *p, **byindex;
+	struct ast_secret *s;
+	size_t i = 0;
+	long prev;
+
+	byindex = calloc(count + 1, sizeof(*byindex));
+	if (!byindex || !strmap_init(map, count)) {
+		free(byindex);
+		oom(ck);
+		return;
+	}
+	for (p = list; p && !ck->ld->oom; p = p->next, i++) {
+		const char *noun = p->kind == AST_APPS ? "app" : "user";
+		byindex[i] = p;
+		check_text(ck, &p->id, p->kind == AST_APPS ? "client id" : "user id",
+		           p->kind == AST_APPS);
+		prev = strmap_put(map, p->id.s, p->id.len, (uint32_t)i);
+		if (prev == -2) {
+			oom(ck);
+			break;
+		}
+		if (prev >= 0)
+			duplicate(ck, noun, &p->id, &byindex[prev]->id);
+		for (s = p->secrets; s; s = s->next)
+			check_secret(ck, s);
+		++*stamp;
+		check_principal_roles(ck, p, *stamp);
+		if (!p->roles)
+			diag_warning(ck->ld, &p->id.sp, W_NO_ROLES,
+			             "%s \"%s\" holds no role, so it is granted nothing",
+			             noun, p->id.s);
+	}
+	free(byindex);
+}
+
+/* ---- what nothing uses ---- */
+
+static void check_unused(struct checker *ck)
+{
+	struct ast_policy *ast = &ck->ld->ast;
+	size_t i;
+
+	for (i = 0; i < ast->nperms; i++) {
+		struct ast_permission *p = ck->perms[i];
+		if (p && !p->granted)
+			diag_warning(ck->ld, &p->name.sp, W_PERM_UNGRANTED,
+			             "no role grants permission \"%s\"", p->name.s);
+	}
+	for (i = 0; i < ast->nroles; i++)
+		if (!ck->roles[i]->assigned)
+			diag_warning(ck->ld, &ck->roles[i]->name.sp, W_ROLE_UNASSIGNED,
+			             "role \"%s\" is given to no %s", ck->roles[i]->name.s,
+			             ck->roles[i]->kind == AST_APPS ? "app" : "user");
+}
+
+void check_policy(struct loader *ld)
+{
+	struct checker ck;
+	uint32_t stamp = 0;
+	size_t i;
+
+	memset(&ck, 0, sizeof(ck));
+	ck.ld = ld;
+	check_issuers(&ck);
+	if (index_resources(&ck))
+		check_resources(&ck);
+	if (!ld->oom)
+		check_roles(&ck);
+	if (!ld->oom)
+		check_principals(&ck, ld->ast.apps, ld->ast.napps, &ck.app_map, &stamp);
+	if (!ld->oom)
+		check_principals(&ck, ld->ast.users, ld->ast.nusers, &ck.user_map, &stamp);
+	if (!ld->oom)
+		check_unused(&ck);
+
+	strmap_free(&ck.resource_map);
+	if (ck.perm_maps)
+		for (i = 0; i < ld->ast.nresources; i++)
+			strmap_free(&ck.perm_maps[i]);
+	free(ck.perm_maps);
+	strmap_free(&ck.role_map);
+	strmap_free(&ck.app_map);
+	strmap_free(&ck.user_map);
+	free(ck.resources);
+	free(ck.roles);
+	free(ck.perms);
+	free(ck.role_seen);
+}

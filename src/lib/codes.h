@@ -1,0 +1,54 @@
+/*
+ * codes.h: the stable diagnostic codes. A code, once published, keeps its
+ * meaning forever; new ones are appended. codes.c documents each one.
+ */
+#ifndef WRIT_CODES_H
+#define WRIT_CODES_H
+
+/* Errors: the policy is not compiled. */
+#define E_SYNTAX              "E001"
+#define E_BAD_CHAR            "E002"
+#define E_UNTERMINATED        "E003"
+#define E_BAD_ESCAPE          "E004"
+#define E_NOT_UTF8            "E005"
+#define E_READ                "E006"
+#define E_INCLUDE_CYCLE       "E007"
+#define E_INCLUDE_DEPTH       "E008"
+#define E_DUPLICATE           "E009"
+#define E_UNKNOWN             "E010"
+#define E_UNDECLARED_PERM     "E011"
+#define E_ROLE_KIND           "E012"
+#define E_BAD_INDICATOR       "E013"
+#define E_BAD_SCOPE_TOKEN     "E014"
+#define E_BAD_DURATION        "E015"
+#define E_PLAINTEXT_SECRET    "E016"
+#define E_DUPLICATE_SETTING   "E017"
+#define E_BAD_ISSUER          "E018"
+#define E_MANY_DEFAULTS       "E019"
+#define E_BAD_TIME            "E020"
+#define E_CONTROL_IN_STRING   "E021"
+#define E_BAD_SECRET_HASH     "E022"
+#define E_BAD_IDENTIFIER      "E023"
+#define E_TOO_BIG             "E024"
+
+/* Warnings: the policy compiles, but something is probably wrong. */
+#define W_PERM_UNGRANTED      "W001"
+#define W_ROLE_UNASSIGNED     "W002"
+#define W_NO_ROLES            "W003"
+#define W_GRANT_TWICE         "W004"
+#define W_NO_PERMISSIONS      "W005"
+#define W_ROLE_TWICE          "W006"
+#define W_ALREADY_LOADED      "W007"
+#define W_EMPTY_DIRECTORY     "W008"
+#define W_HTTP_ISSUER         "W009"
+
+struct diag_code {
+	const char *code;
+	const char *title;   /* short name, e.g. for SARIF rule names */
+	const char *help;    /* what it means and how to fix it */
+};
+
+/* The documented codes, in code order; terminated by a NULL code. */
+extern const struct diag_code diag_codes[];
+
+#endif

@@ -1,0 +1,90 @@
+/*
+ * load.h: the state of one policy load: sources read so far, the arena the
+ * syntax tree lives in, and the diagnostics found. Internal to libwrit.
+ */
+#ifndef WRIT_LOAD_H
+#define WRIT_LOAD_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "ast.h"
+#include "util.h"
+#include "writ.h"
+
+struct source {
+	char *path;      /* as reached: given, or joined to the includer's dir */
+	char *text;      /* contents followed by two NUL bytes (for flex) */
+	size_t len;
+	size_t *lines;   /* offsets of line starts, built on first need */
+	size_t nlines;
+	dev_t dev;
+	ino_t ino;
+};
+
+/* A file being read, for include cycle detection. */
+struct include_frame {
+	uint32_t file;
+	struct include_frame *up;
+};
+
+struct loader {
+	struct arena arena;
+	struct ast_policy ast;
+	struct source *sources;
+	size_t nsources, capsources;
+	writ_diagnostics *diags; /* may be NULL */
+	size_t errors, warnings;
+	bool oom;
+	bool io_error; /* a path named by the caller could not be read */
+};
+
+void loader_init(struct loader *ld, writ_diagnostics *diags);
+void loader_free(struct loader *ld);
+
+/* Read a path named by the caller, or by an include (from != NULL). */
+void loader_read_path(struct loader *ld, const char *path,
+                      const struct span *from, struct include_frame *stack,
+                      unsigned depth);
+/* Parse a buffer named `name` (the bytes are copied). */
+void loader_read_buffer(struct loader *ld, const char *name, const char *data,
+                        size_t len);
+
+/*
+ * Record a diagnostic. code is "" for notes; hint may be NULL. sp may be
+ * NULL for a diagnostic with no place. A note attaches to the record
+ * before it.
+ */
+void diag(struct loader *ld, const struct span *sp, enum writ_severity sev,
+          const char *code, const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+void vdiag(struct loader *ld, const struct span *sp, enum writ_severity sev,
+           const char *code, const char *hint, const char *fmt, va_list ap)
+	__attribute__((format(printf, 6, 0)));
+
+/* Shorthands. */
+#define diag_error(ld, sp, code, ...) \
+	diag((ld), (sp), WRIT_SEVERITY_ERROR, (code), NULL, __VA_ARGS__)
+#define diag_warning(ld, sp, code, ...) \
+	diag((ld), (sp), WRIT_SEVERITY_WARNING, (code), NULL, __VA_ARGS__)
+#define diag_note(ld, sp, ...) \
+	diag((ld), (sp), WRIT_SEVERITY_NOTE, "", NULL, __VA_ARGS__)
+
+/* Mask the last record's span in its source line (for secrets). */
+void diag_redact_last(struct loader *ld);
+
+/* Internal side of writ_diagnostics (diag.c). */
+int diagnostics_push(writ_diagnostics *d, const struct writ_diagnostic *rec);
+/* Order records (each with its notes) by file, line and column from `from`. */
+void diagnostics_sort(writ_diagnostics *d, size_t from,
+                      const struct source *sources);
+
+/* Append a quoted, escaped rendering of s[0..len) for messages. */
+void buf_put_quoted(struct buf *b, const char *s, size_t len);
+
+/* The semantic pass and the compiler (check.c, compile.c). */
+void check_policy(struct loader *ld);
+int compile_policy(struct loader *ld, writ_policy **out);
+
+#endif

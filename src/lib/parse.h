@@ -1,0 +1,43 @@
+/*
+ * parse.h: the state shared by the reentrant scanner and the pure parser
+ * while one file is read. No globals: any number of files may be parsed at
+ * once on any threads.
+ */
+#ifndef WRIT_PARSE_H
+#define WRIT_PARSE_H
+
+#include <setjmp.h>
+
+#include "load.h"
+
+struct parse_state {
+	struct loader *ld;
+	uint32_t file;
+	struct include_frame *stack; /* includes being read, innermost first */
+	unsigned depth;
+	/* includes of this file, read once the file itself is parsed */
+	struct parse_include {
+		struct ast_text path;
+		struct parse_include *next;
+	} *includes, **includes_tail;
+	/* the block whose items are being read */
+	struct ast_issuer *issuer;
+	struct ast_resource *resource;
+	struct ast_role *role;
+	struct ast_principal *principal;
+	/* scanner side */
+	struct buf str;          /* the string being scanned */
+	uint32_t str_line, str_col;
+	bool str_bad;            /* an error was reported inside it */
+	bool in_secret;          /* between 'secret' and the next ';' */
+	jmp_buf *unwind;         /* jmp_buf to leave the parse on out-of-memory */
+	const char *tok_text;    /* text of the last token, for messages */
+	size_t tok_len;
+	uint32_t line, col;      /* scanner position */
+};
+
+/* Parse one source file's text into the load's syntax tree. */
+void parse_source(struct loader *ld, uint32_t file, struct include_frame *stack,
+                  unsigned depth);
+
+#endif

@@ -1,0 +1,94 @@
+/*
+ * util.h: small building blocks shared by the library: an arena for the
+ * parse of one load, a growable byte buffer, UTF-8 decoding and hashing.
+ */
+#ifndef WRIT_UTIL_H
+#define WRIT_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- arena: many small allocations freed together ---- */
+
+struct arena_chunk;
+
+struct arena {
+	struct arena_chunk *head;
+	size_t used;  /* bytes used in head */
+	size_t avail; /* bytes in head */
+};
+
+void arena_init(struct arena *a);
+void arena_free(struct arena *a);
+/* size bytes aligned for any object, zeroed; NULL when out of memory. */
+void *arena_alloc(struct arena *a, size_t size);
+/* A NUL-terminated copy of s[0..len); NULL when out of memory. */
+char *arena_strndup(struct arena *a, const char *s, size_t len);
+
+/* ---- buf: a growable byte string, always NUL-terminated once used ---- */
+
+struct buf {
+	char *data;
+	size_t len;
+	size_t cap;
+	bool oom; /* an append failed; the contents are incomplete */
+};
+
+void buf_init(struct buf *b);
+void buf_free(struct buf *b);
+void buf_reset(struct buf *b);
+void buf_append(struct buf *b, const char *s, size_t len);
+void buf_puts(struct buf *b, const char *s);
+void buf_putc(struct buf *b, char c);
+void buf_printf(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+/* Give up ownership of the contents: a malloc'd string, or NULL on OOM. */
+char *buf_steal(struct buf *b);
+
+/* ---- UTF-8 ---- */
+
+/*
+ * Decode one code point from s[0..len). Returns its length in bytes (1-4)
+ * and stores it in *cp, or returns 0 for an invalid, overlong, surrogate or
+ * truncated sequence (RFC 3629).
+ */
+size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp);
+/* Number of code points in a valid UTF-8 string s[0..len). */
+size_t utf8_length(const char *s, size_t len);
+/* Append code point cp as UTF-8. */
+void buf_put_utf8(struct buf *b, uint32_t cp);
+
+/* ---- hashing (FNV-1a 64; keys are policy names, not attacker-chosen
+ * at query time in a way that matters: tables are built once) ---- */
+uint64_t hash_bytes(const void *p, size_t len, uint64_t seed);
+
+/* ---- strmap: string -> index, open addressing, built once ---- */
+
+struct strmap {
+	uint32_t *slots; /* index + 1; 0 = empty */
+	const char **keys;
+	size_t *lens;
+	size_t nslots;   /* power of two */
+	size_t count;
+	uint64_t seed;
+};
+
+/* Prepare for up to `expected` keys. Returns false when out of memory. */
+bool strmap_init(struct strmap *m, size_t expected);
+void strmap_free(struct strmap *m);
+/*
+ * Insert key -> value unless present. The key is borrowed and must outlive
+ * the map. Returns the value already stored (>= 0) when present, -1 when
+ * inserted, -2 when out of memory.
+ */
+long strmap_put(struct strmap *m, const char *key, size_t len, uint32_t value);
+/* The value for key, or -1. */
+long strmap_get(const struct strmap *m, const char *key, size_t len);
+
+#endif
