@@ -36,6 +36,7 @@ struct ast_permission {
 	struct ast_text description;
 	uint32_t id;      /* global permission id, set by the semantic pass */
 	bool granted;     /* some role grants it */
+	bool valid;       /* registered under its name (not a duplicate) */
 	struct ast_permission *next;
 };
 

@@ -182,6 +182,7 @@ static void check_resource(struct checker *ck, struct ast_resource *r, size_t ri
 		if (why)
 			diag_error(ck->ld, &p->name.sp, E_BAD_SCOPE_TOKEN,
 			           "invalid permission name: %s (RFC 6749 section 3.3)", why);
+		p->valid = !why;
 		prev = strmap_put(pm, p->name.s, p->name.len, local);
 		if (prev == -2) {
 			oom(ck);
@@ -190,9 +191,10 @@ static void check_resource(struct checker *ck, struct ast_resource *r, size_t ri
 		if (prev >= 0)
 			duplicate(ck, "permission", &p->name,
 			          &ck->perms[r->perm_base + (uint32_t)prev]->name);
+		p->valid = p->valid && prev == -1 && r->valid;
 	}
 	*next_perm += local;
-	if (r->nperms == 0)
+	if (r->nperms == 0 && r->valid)
 		diag_warning(ck->ld, &r->indicator.sp, W_NO_PERMISSIONS,
 		             "resource declares no permission");
 
@@ -465,7 +467,8 @@ static void check_unused(struct checker *ck)
 
 	for (i = 0; i < ast->nperms; i++) {
 		struct ast_permission *p = ck->perms[i];
-		if (p && !p->granted)
+		/* Duplicates were reported as errors already. */
+		if (p && p->valid && !p->granted)
 			diag_warning(ck->ld, &p->name.sp, W_PERM_UNGRANTED,
 			             "no role grants permission \"%s\"", p->name.s);
 	}

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -204,7 +205,6 @@ static char *read_all(int fd, size_t *len, int *err)
 			break;
 		n += (size_t)r;
 	}
-	/* flex's yy_scan_buffer wants two NUL bytes at the end. */
 	text[n] = '\0';
 	text[n + 1] = '\0';
 	*len = n;
@@ -447,7 +447,7 @@ void loader_read_buffer(struct loader *ld, const char *name, const char *data,
 
 int policy_yylex_init_extra(struct parse_state *extra, void **scanner);
 int policy_yylex_destroy(void *scanner);
-void *policy_yy_scan_buffer(char *base, size_t size, void *scanner);
+void *policy_yy_scan_bytes(const char *bytes, int len, void *scanner);
 int policy_yyparse(void *scanner, struct parse_state *ps);
 
 /* The directory part of path ("" when it has none), for includes. */
@@ -487,7 +487,10 @@ void parse_source(struct loader *ld, uint32_t file, struct include_frame *stack,
 		return;
 	}
 	if (setjmp(unwind) == 0) {
-		if (!policy_yy_scan_buffer(src->text + skip, src->len - skip + 2, scanner))
+		/* The scanner works on its own copy: flex writes into the buffer it
+		 * scans, and diagnostics quote the source while it runs. */
+		if (src->len - skip > INT_MAX ||
+		    !policy_yy_scan_bytes(src->text + skip, (int)(src->len - skip), scanner))
 			ld->oom = true;
 		else if (policy_yyparse(scanner, &ps) == 2)
 			ld->oom = true;

@@ -15,7 +15,7 @@
 
 struct source {
 	char *path;      /* as reached: given, or joined to the includer's dir */
-	char *text;      /* contents followed by two NUL bytes (for flex) */
+	char *text;      /* contents, NUL-terminated (never containing NUL) */
 	size_t len;
 	size_t *lines;   /* offsets of line starts, built on first need */
 	size_t nlines;
