@@ -52,6 +52,9 @@ enum writ_result {
 	WRIT_ERANGE = -7,          /* the output buffer is too small */
 	WRIT_EMALFORMED = -8,      /* a scope string is not a list of scope-tokens */
 	WRIT_EDENIED = -9,         /* a required permission is not held */
+	WRIT_ETOKEN = -10,         /* the token is rejected: see writ_token_reason() */
+	WRIT_EKEY = -11,           /* a key or key set is unusable (message given) */
+	WRIT_ECRYPTO = -12,        /* the cryptographic library failed */
 };
 
 /* A static English description of a result code; never NULL. */
@@ -277,6 +280,137 @@ size_t writ_principal_role_count(const writ_policy *policy,
 /* Role index of the principal's j-th role, or -1. */
 long writ_principal_role(const writ_policy *policy,
                          enum writ_principal_kind kind, size_t i, size_t j);
+
+/* ------------------------------------------------------------------------
+ * Access tokens: RFC 9068 JWTs, validated by the rules of RFC 8725 and
+ * writ's DESIGN §5, and signed for the token issuer.
+ * ------------------------------------------------------------------------ */
+
+/*
+ * A key set (JWKS, RFC 7517 §5) of public keys, parsed once. A set with a
+ * duplicate kid, a private member (d, p, ...), an unsupported or malformed
+ * key is refused as a whole; the message names the key. Supported: EC
+ * P-256 and P-384, RSA of 2048 bits or more, OKP Ed25519.
+ */
+typedef struct writ_keyset writ_keyset;
+
+/* From JSON text. On failure *out is NULL and err (when errlen > 0)
+ * receives a message; returns WRIT_OK, WRIT_EKEY, WRIT_ENOMEM, WRIT_EINVAL. */
+int writ_keyset_load(const char *json, size_t len, writ_keyset **out,
+                     char *err, size_t errlen);
+/* From a file; WRIT_EIO when it cannot be read. */
+int writ_keyset_load_file(const char *path, writ_keyset **out, char *err,
+                          size_t errlen);
+writ_keyset *writ_keyset_ref(writ_keyset *keys);
+void writ_keyset_unref(writ_keyset *keys);
+size_t writ_keyset_count(const writ_keyset *keys);
+const char *writ_keyset_kid(const writ_keyset *keys, size_t i);
+
+/* A token's checked claims; a result object the caller reuses. */
+typedef struct writ_token writ_token;
+
+/* Why a token was rejected. Values are only ever appended. */
+enum writ_token_error {
+	WRIT_TOKEN_VALID = 0,
+	WRIT_TOKEN_TOO_LONG = 1,        /* over the verifier's maximum length */
+	WRIT_TOKEN_MALFORMED = 2,       /* not three canonical base64url segments */
+	WRIT_TOKEN_BAD_HEADER = 3,      /* header JSON, typ, kid or crit */
+	WRIT_TOKEN_BAD_ALG = 4,         /* alg missing or not allowed */
+	WRIT_TOKEN_UNKNOWN_KID = 5,     /* no key with that kid */
+	WRIT_TOKEN_KEY_MISMATCH = 6,    /* the key does not fit the alg */
+	WRIT_TOKEN_BAD_SIGNATURE = 7,   /* length, range or verification */
+	WRIT_TOKEN_BAD_CLAIMS = 8,      /* claims JSON or a claim's type */
+	WRIT_TOKEN_WRONG_ISSUER = 9,
+	WRIT_TOKEN_WRONG_AUDIENCE = 10,
+	WRIT_TOKEN_EXPIRED = 11,
+	WRIT_TOKEN_NOT_YET_VALID = 12,  /* nbf in the future */
+	WRIT_TOKEN_ISSUED_IN_FUTURE = 13, /* iat in the future */
+	WRIT_TOKEN_BAD_SCOPE = 14,      /* scope claim malformed */
+};
+
+/* The verifier: configured once, then used from any number of threads. */
+typedef struct writ_verifier writ_verifier;
+
+typedef double (*writ_clock_fn)(void *arg);
+
+/* A verifier with the defaults: algorithms ES256, RS256 and EdDSA, leeway
+ * 0, maximum length 65536. Keys, issuer and audience must be set. */
+writ_verifier *writ_verifier_new(void);
+void writ_verifier_free(writ_verifier *v);
+/* Takes its own reference to keys. */
+int writ_verifier_set_keys(writ_verifier *v, writ_keyset *keys);
+int writ_verifier_set_issuer(writ_verifier *v, const char *issuer);
+int writ_verifier_set_audience(writ_verifier *v, const char *audience);
+/* Comma-separated names among ES256, ES384, RS256, PS256, EdDSA, compared
+ * exactly. "none" and HMAC algorithms are never accepted. */
+int writ_verifier_set_algorithms(writ_verifier *v, const char *list);
+/* Clock skew allowed for exp, nbf and iat: at most 300 seconds. */
+int writ_verifier_set_leeway(writ_verifier *v, unsigned seconds);
+/* Longest token accepted, in bytes: at most 65536. */
+int writ_verifier_set_max_length(writ_verifier *v, size_t bytes);
+/* The clock, in seconds since the epoch; NULL for the system's. */
+int writ_verifier_set_clock(writ_verifier *v, writ_clock_fn fn, void *arg);
+
+writ_token *writ_token_new(void);
+void writ_token_free(writ_token *t);
+
+/*
+ * Validate token[0..len) exactly as given (nothing is trimmed). Returns
+ * WRIT_OK, with the claims readable through t; WRIT_ETOKEN, with the reason
+ * through writ_token_error() and writ_token_reason(); WRIT_EINVAL when the
+ * verifier lacks keys, issuer or audience; WRIT_ENOMEM.
+ */
+int writ_verify(const writ_verifier *v, const char *token, size_t len,
+                writ_token *t);
+
+enum writ_token_error writ_token_error(const writ_token *t);
+/* A short English reason, e.g. "expired" or "unknown kid \"k2\"". */
+const char *writ_token_reason(const writ_token *t);
+/* The claims of a valid token, owned by t until its next use. NULL when
+ * absent. The scope is "" when the token has none. */
+const char *writ_token_scope(const writ_token *t);
+const char *writ_token_subject(const writ_token *t);
+const char *writ_token_client_id(const writ_token *t);
+const char *writ_token_jti(const writ_token *t);
+double writ_token_expires(const writ_token *t);
+/* A string claim by name, or NULL when absent or not a string. */
+const char *writ_token_claim_string(const writ_token *t, const char *name);
+/* Every claim as compact JSON; caller frees with free(). */
+char *writ_token_claims_json(const writ_token *t);
+
+/*
+ * A signer: a private key read from PEM, with its alg and kid (the RFC 7638
+ * thumbprint of its public key unless one is given). A key file that group
+ * or others may read or write is refused.
+ */
+typedef struct writ_signer writ_signer;
+
+int writ_signer_load(const char *pem_path, const char *kid, writ_signer **out,
+                     char *err, size_t errlen);
+void writ_signer_free(writ_signer *s);
+/*
+ * Generate a private key for alg ("ES256", "ES384", "RS256" (3072-bit) or
+ * "EdDSA") and write it as PEM to a new file of mode 0600; an existing file
+ * is never overwritten.
+ */
+int writ_key_generate(const char *alg, const char *pem_path, char *err,
+                      size_t errlen);
+const char *writ_signer_kid(const writ_signer *s);
+const char *writ_signer_alg(const writ_signer *s);
+/* The public key as a JWK object, compact JSON; caller frees with free(). */
+char *writ_signer_public_jwk(const writ_signer *s);
+
+/*
+ * Mint an access token through the grant API: issuer = the policy's,
+ * aud = resource (NULL: the default resource), sub = client_id = the app,
+ * scope = what writ_grant() grants (omitted when empty), iat = now,
+ * exp = now + ttl (ttl 0: the resource's lifetime), a random jti.
+ * *token receives the compact JWS; caller frees with free().
+ */
+int writ_mint(const writ_signer *s, const writ_policy *policy,
+              const char *client_id, const char *resource,
+              const char *scope, size_t scope_len, uint32_t ttl, double now,
+              char **token);
 
 #ifdef __cplusplus
 }

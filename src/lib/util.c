@@ -144,6 +144,18 @@ void buf_append(struct buf *b, const char *s, size_t len)
 	b->data[b->len] = '\0';
 }
 
+char *buf_extend(struct buf *b, size_t n)
+{
+	char *at;
+
+	if (!buf_reserve(b, n))
+		return NULL;
+	at = b->data + b->len;
+	b->len += n;
+	b->data[b->len] = '\0';
+	return at;
+}
+
 void buf_puts(struct buf *b, const char *s)
 {
 	buf_append(b, s, strlen(s));

@@ -48,6 +48,9 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
+/* Grow by n bytes and return where they start (NUL-terminated after),
+ * for the caller to fill; NULL when out of memory. */
+char *buf_extend(struct buf *b, size_t n);
 /* Give up ownership of the contents: a malloc'd string, or NULL on OOM. */
 char *buf_steal(struct buf *b);
 
