@@ -251,7 +251,8 @@ const char *writ_resource_permission(const writ_policy *policy, size_t r,
                                      size_t i);
 const char *writ_resource_permission_description(const writ_policy *policy,
                                                  size_t r, size_t i);
-/* The default scopes, space-separated in declaration order ("" if none). */
+/* The default scopes, space-separated in the order the default-scope line
+ * lists them ("" if none). */
 const char *writ_resource_default_scope(const writ_policy *policy, size_t r);
 
 size_t writ_role_count(const writ_policy *policy);

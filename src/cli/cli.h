@@ -22,6 +22,9 @@ struct command {
 
 extern const struct command cmd_lint;
 extern const struct command cmd_grant;
+extern const struct command cmd_verify;
+extern const struct command cmd_token;
+extern const struct command cmd_keygen;
 
 /* Print an error as "writ CMD: message" on stderr. */
 void cli_error(const char *cmd, const char *fmt, ...)

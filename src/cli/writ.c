@@ -13,6 +13,9 @@
 static const struct command *const commands[] = {
 	&cmd_lint,
 	&cmd_grant,
+	&cmd_verify,
+	&cmd_token,
+	&cmd_keygen,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

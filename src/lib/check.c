@@ -305,7 +305,8 @@ static void check_role_grants(struct checker *ck, struct ast_role *role)
 			}
 		}
 	}
-	qsort(pairs, n, sizeof(*pairs), pair_cmp);
+	if (n > 1) /* qsort(NULL, 0, ...) is undefined */
+		qsort(pairs, n, sizeof(*pairs), pair_cmp);
 	role->perm_ids = arena_alloc(&ck->ld->arena, (n ? n : 1) * sizeof(uint32_t));
 	if (!role->perm_ids) {
 		free(pairs);

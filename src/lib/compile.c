@@ -265,7 +265,8 @@ static bool principal_holds(struct compiler *c, struct t_principal *tp)
 		for (j = 0; j < r->nperms; j++)
 			c->scratch[n++] = t->role_perms[r->perms + j];
 	}
-	qsort(c->scratch, n, sizeof(*c->scratch), id_cmp);
+	if (n > 1) /* qsort(NULL, 0, ...) is undefined */
+		qsort(c->scratch, n, sizeof(*c->scratch), id_cmp);
 	for (i = 0, out = 0; i < n; i++)
 		if (out == 0 || c->scratch[out - 1] != c->scratch[i])
 			c->scratch[out++] = c->scratch[i];

@@ -357,7 +357,8 @@ static void read_directory(struct loader *ld, const char *path,
 	if (n == 0)
 		diag_file(ld, from, WRIT_SEVERITY_WARNING, W_EMPTY_DIRECTORY, path,
 		          "directory %s holds no *.writ file", path);
-	qsort(names, n, sizeof(*names), name_cmp);
+	if (n > 1) /* qsort(NULL, 0, ...) is undefined */
+		qsort(names, n, sizeof(*names), name_cmp);
 	for (i = 0; i < n && !ld->oom; i++) {
 		char *full = join_path(path, names[i]);
 		if (!full) {
