@@ -180,6 +180,12 @@ static int run(int argc, char **argv)
 	status = cli_load_policy("grant", a.policies, a.npolicies, &policy);
 	if (status != EXIT_OK)
 		goto out;
+	if (writ_principal_find(policy, a.kind, a.principal) < 0) {
+		cli_error("grant", "no %s \"%s\" in the policy",
+		          a.kind == WRIT_PRINCIPAL_APP ? "app" : "user", a.principal);
+		status = EXIT_FAIL;
+		goto out;
+	}
 	if (a.nresources == 0) {
 		dflt = writ_resource_default(policy);
 		if (dflt < 0) {

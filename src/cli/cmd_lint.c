@@ -79,6 +79,9 @@ static int run(int argc, char **argv)
 	}
 	if (optind == argc)
 		return cli_usage_error("lint", "no PATH given");
+	for (c = optind; c < argc; c++)
+		if (!argv[c][0])
+			return cli_usage_error("lint", "an empty PATH names nothing");
 
 	diags = writ_diagnostics_new();
 	if (!diags) {

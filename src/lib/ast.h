@@ -22,6 +22,10 @@ struct ast_text {
 	const char *s; /* NULL when absent */
 	size_t len;
 	struct span sp;
+	struct span key; /* for a setting: its keyword */
+	bool bad;        /* a string with an error inside (already reported):
+	                    its text is not what was meant, so nothing more is
+	                    said about it */
 };
 
 /* A reference to something declared elsewhere, in a list. */
@@ -76,6 +80,7 @@ struct ast_role {
 	uint32_t *perm_ids;  /* resolved, sorted, unique; set by the semantic pass */
 	size_t nperm_ids;
 	bool assigned;
+	bool valid; /* registered under its name (not a duplicate) */
 	struct ast_role *next;
 };
 

@@ -31,9 +31,21 @@ static bool oom(struct checker *ck)
 	return false;
 }
 
-static void quoted(struct buf *b, const struct ast_text *t)
+/*
+ * A name for a message: quoted, with control characters escaped, so that
+ * a name can never break a diagnostic's line or forge another (in the
+ * load's arena; "\"?\"" when memory is short).
+ */
+static const char *q(struct checker *ck, const struct ast_text *t)
 {
-	buf_put_quoted(b, t->s, t->len);
+	struct buf b;
+	char *s;
+
+	buf_init(&b);
+	buf_put_quoted(&b, t->s, t->len);
+	s = b.oom ? NULL : arena_strndup(&ck->ld->arena, b.data, b.len);
+	buf_free(&b);
+	return s ? s : "\"?\"";
 }
 
 /* "did you mean \"x\"?" in the arena, or NULL. */
@@ -58,21 +70,19 @@ static const char *did_you_mean(struct checker *ck, const struct suggest *sg)
 static void duplicate(struct checker *ck, const char *what,
                       const struct ast_text *again, const struct ast_text *first)
 {
-	struct buf b;
-
-	buf_init(&b);
-	quoted(&b, again);
 	diag_error(ck->ld, &again->sp, E_DUPLICATE, "%s %s is defined twice", what,
-	           b.data ? b.data : "");
+	           q(ck, again));
 	diag_note(ck->ld, &first->sp, "first defined here");
-	buf_free(&b);
 }
 
 static void check_text(struct checker *ck, const struct ast_text *t,
                        const char *what, bool client_id)
 {
-	const char *why = client_id ? validate_client_id(t->s, t->len)
-	                            : validate_name(t->s, t->len);
+	const char *why;
+
+	if (t->bad)
+		return;
+	why = client_id ? validate_client_id(t->s, t->len) : validate_name(t->s, t->len);
 	if (why)
 		diag_error(ck->ld, &t->sp, E_BAD_IDENTIFIER, "invalid %s: %s", what, why);
 }
@@ -104,11 +114,11 @@ static void check_issuers(struct checker *ck)
 			           "a policy has one issuer block; this is a second one");
 			diag_note(ck->ld, &first->url.sp, "first defined here");
 		}
-		why = validate_issuer(is->url.s, is->url.len, &loopback_http);
+		why = is->url.bad ? NULL : validate_issuer(is->url.s, is->url.len, &loopback_http);
 		if (why)
 			diag_error(ck->ld, &is->url.sp, E_BAD_ISSUER,
 			           "invalid issuer identifier: %s", why);
-		else if (loopback_http)
+		else if (!is->url.bad && loopback_http)
 			diag_warning(ck->ld, &is->url.sp, W_HTTP_ISSUER,
 			             "the issuer uses http: acceptable on a loopback host for testing only");
 		check_duration(ck, &is->token_ttl, &is->ttl);
@@ -144,7 +154,7 @@ static void check_resource(struct checker *ck, struct ast_resource *r, size_t ri
 	const char *why;
 	long prev;
 
-	why = validate_indicator(r->indicator.s, r->indicator.len);
+	why = r->indicator.bad ? NULL : validate_indicator(r->indicator.s, r->indicator.len);
 	if (why)
 		diag_error(ck->ld, &r->indicator.sp, E_BAD_INDICATOR,
 		           "invalid resource indicator: %s", why);
@@ -178,11 +188,11 @@ static void check_resource(struct checker *ck, struct ast_resource *r, size_t ri
 	for (p = r->perms; p; p = p->next, local++) {
 		p->id = *next_perm + local;
 		ck->perms[p->id] = p;
-		why = validate_scope_token(p->name.s, p->name.len);
+		why = p->name.bad ? NULL : validate_scope_token(p->name.s, p->name.len);
 		if (why)
 			diag_error(ck->ld, &p->name.sp, E_BAD_SCOPE_TOKEN,
 			           "invalid permission name: %s (RFC 6749 section 3.3)", why);
-		p->valid = !why;
+		p->valid = !why && !p->name.bad;
 		prev = strmap_put(pm, p->name.s, p->name.len, local);
 		if (prev == -2) {
 			oom(ck);
@@ -200,15 +210,15 @@ static void check_resource(struct checker *ck, struct ast_resource *r, size_t ri
 
 	for (ref = r->default_scope; ref; ref = ref->next) {
 		ref->target = strmap_get(pm, ref->name.s, ref->name.len);
-		if (ref->target < 0) {
+		if (ref->target < 0 && !ref->name.bad) {
 			struct suggest sg;
 			suggest_init(&sg, ref->name.s, ref->name.len);
 			for (p = r->perms; p; p = p->next)
 				suggest_offer(&sg, p->name.s, p->name.len);
 			diag(ck->ld, &ref->name.sp, WRIT_SEVERITY_ERROR, E_UNDECLARED_PERM,
 			     did_you_mean(ck, &sg),
-			     "default-scope names \"%s\", which this resource does not declare",
-			     ref->name.s);
+			     "default-scope names %s, which this resource does not declare",
+			     q(ck, &ref->name));
 		}
 	}
 }
@@ -231,14 +241,14 @@ static long find_resource(struct checker *ck, const struct ast_text *t)
 	long r = strmap_get(&ck->resource_map, t->s, t->len);
 	size_t i;
 
-	if (r >= 0)
+	if (r >= 0 || t->bad)
 		return r;
 	suggest_init(&sg, t->s, t->len);
 	for (i = 0; i < ck->ld->ast.nresources; i++)
 		suggest_offer(&sg, ck->resources[i]->indicator.s,
 		              ck->resources[i]->indicator.len);
 	diag(ck->ld, &t->sp, WRIT_SEVERITY_ERROR, E_UNKNOWN, did_you_mean(ck, &sg),
-	     "unknown resource \"%s\"", t->s);
+	     "unknown resource %s", q(ck, t));
 	return -1;
 }
 
@@ -274,6 +284,8 @@ static void check_role_grants(struct checker *ck, struct ast_role *role)
 				continue;
 			for (pr = g->perms; pr; pr = pr->next) {
 				long local = strmap_get(&ck->perm_maps[ri], pr->name.s, pr->name.len);
+				if (local < 0 && pr->name.bad)
+					continue;
 				if (local < 0) {
 					struct ast_permission *p;
 					struct suggest sg;
@@ -282,8 +294,8 @@ static void check_role_grants(struct checker *ck, struct ast_role *role)
 						suggest_offer(&sg, p->name.s, p->name.len);
 					diag(ck->ld, &pr->name.sp, WRIT_SEVERITY_ERROR,
 					     E_UNDECLARED_PERM, did_you_mean(ck, &sg),
-					     "resource \"%s\" declares no permission \"%s\"",
-					     rr->name.s, pr->name.s);
+					     "resource %s declares no permission %s",
+					     q(ck, &rr->name), q(ck, &pr->name));
 					continue;
 				}
 				if (n == cap) {
@@ -316,8 +328,8 @@ static void check_role_grants(struct checker *ck, struct ast_role *role)
 	for (i = 0, out = 0; i < n; i++) {
 		if (out > 0 && role->perm_ids[out - 1] == pairs[i].perm) {
 			diag_warning(ck->ld, &pairs[i].perm_ref->name.sp, W_GRANT_TWICE,
-			             "role grants \"%s\" on \"%s\" twice",
-			             pairs[i].perm_ref->name.s, pairs[i].res_ref->name.s);
+			             "role grants %s on %s twice",
+			             q(ck, &pairs[i].perm_ref->name), q(ck, &pairs[i].res_ref->name));
 			continue;
 		}
 		role->perm_ids[out++] = pairs[i].perm;
@@ -350,6 +362,7 @@ static void check_roles(struct checker *ck)
 		}
 		if (prev >= 0)
 			duplicate(ck, "role", &role->name, &ck->roles[prev]->name);
+		role->valid = prev == -1;
 		check_role_grants(ck, role);
 	}
 }
@@ -359,18 +372,18 @@ static void check_roles(struct checker *ck)
 static void check_secret(struct checker *ck, struct ast_secret *s)
 {
 	bool plaintext;
-	const char *why = validate_secret_hash(s->hash.s, s->hash.len, &plaintext);
+	const char *why = s->hash.bad ? NULL
+	                              : validate_secret_hash(s->hash.s, s->hash.len, &plaintext);
 
 	if (why && plaintext) {
 		diag(ck->ld, &s->hash.sp, WRIT_SEVERITY_ERROR, E_PLAINTEXT_SECRET,
 		     "store the hash that `writ hash-secret` prints, never the secret",
 		     "app secret is not a hash: a plaintext secret is refused");
-		diag_redact_last(ck->ld);
 	} else if (why) {
 		diag_error(ck->ld, &s->hash.sp, E_BAD_SECRET_HASH,
 		           "malformed secret hash: %s", why);
 	}
-	if (s->expires.s) {
+	if (s->expires.s && !s->expires.bad) {
 		why = parse_time(s->expires.s, s->expires.len, &s->expires_at);
 		if (why)
 			diag_error(ck->ld, &s->expires.sp, E_BAD_TIME,
@@ -388,6 +401,8 @@ static void check_principal_roles(struct checker *ck, struct ast_principal *p,
 		struct ast_role *role;
 		long ri = strmap_get(&ck->role_map, ref->name.s, ref->name.len);
 
+		if (ri < 0 && ref->name.bad)
+			continue;
 		if (ri < 0) {
 			struct suggest sg;
 			size_t i;
@@ -396,23 +411,23 @@ static void check_principal_roles(struct checker *ck, struct ast_principal *p,
 				if (ck->roles[i]->kind == p->kind)
 					suggest_offer(&sg, ck->roles[i]->name.s, ck->roles[i]->name.len);
 			diag(ck->ld, &ref->name.sp, WRIT_SEVERITY_ERROR, E_UNKNOWN,
-			     did_you_mean(ck, &sg), "unknown role \"%s\"", ref->name.s);
+			     did_you_mean(ck, &sg), "unknown role %s", q(ck, &ref->name));
 			continue;
 		}
 		role = ck->roles[ri];
 		if (role->kind != p->kind) {
 			diag_error(ck->ld, &ref->name.sp, E_ROLE_KIND,
-			           "role \"%s\" is for %s; %s \"%s\" cannot hold it",
-			           role->name.s, role->kind == AST_APPS ? "apps" : "users",
-			           noun, p->id.s);
-			diag_note(ck->ld, &role->name.sp, "role \"%s\" is declared here",
-			          role->name.s);
+			           "role %s is for %s; %s %s cannot hold it",
+			           q(ck, &role->name), role->kind == AST_APPS ? "apps" : "users",
+			           noun, q(ck, &p->id));
+			diag_note(ck->ld, &role->name.sp, "role %s is declared here",
+			          q(ck, &role->name));
 			continue;
 		}
 		if (ck->role_seen[ri] == stamp) {
 			diag_warning(ck->ld, &ref->name.sp, W_ROLE_TWICE,
-			             "role \"%s\" is given to %s \"%s\" twice", role->name.s,
-			             noun, p->id.s);
+			             "role %s is given to %s %s twice", q(ck, &role->name),
+			             noun, q(ck, &p->id));
 			continue;
 		}
 		ck->role_seen[ri] = stamp;
@@ -453,8 +468,8 @@ static void check_principals(struct checker *ck, struct ast_principal *list,
 		check_principal_roles(ck, p, *stamp);
 		if (!p->roles)
 			diag_warning(ck->ld, &p->id.sp, W_NO_ROLES,
-			             "%s \"%s\" holds no role, so it is granted nothing",
-			             noun, p->id.s);
+			             "%s %s holds no role, so it is granted nothing",
+			             noun, q(ck, &p->id));
 	}
 	free(byindex);
 }
@@ -471,12 +486,12 @@ static void check_unused(struct checker *ck)
 		/* Duplicates were reported as errors already. */
 		if (p && p->valid && !p->granted)
 			diag_warning(ck->ld, &p->name.sp, W_PERM_UNGRANTED,
-			             "no role grants permission \"%s\"", p->name.s);
+			             "no role grants permission %s", q(ck, &p->name));
 	}
 	for (i = 0; i < ast->nroles; i++)
-		if (!ck->roles[i]->assigned)
+		if (ck->roles[i]->valid && !ck->roles[i]->assigned)
 			diag_warning(ck->ld, &ck->roles[i]->name.sp, W_ROLE_UNASSIGNED,
-			             "role \"%s\" is given to no %s", ck->roles[i]->name.s,
+			             "role %s is given to no %s", q(ck, &ck->roles[i]->name),
 			             ck->roles[i]->kind == AST_APPS ? "app" : "user");
 }
 

@@ -277,10 +277,34 @@ static const char *source_line(struct source *src, uint32_t line, size_t *len)
 		return NULL;
 	i = src->lines[line - 1];
 	n = line < src->nlines ? src->lines[line] - 1 : src->len;
+	if (line == 1 && n >= 3 && memcmp(src->text, "\xef\xbb\xbf", 3) == 0)
+		i = 3; /* a byte order mark is not part of the text */
 	if (n > i && src->text[n - 1] == '\r')
 		n--;
 	*len = n - i;
 	return src->text + i;
+}
+
+/*
+ * A quoted source line is shown to people: what is not valid UTF-8 or is a
+ * control character (a tab aside) becomes U+FFFD, one per byte, so that the
+ * output is text and columns (code points) still line up.
+ */
+static void put_printable(struct buf *b, const char *s, size_t len)
+{
+	size_t i = 0, n;
+	uint32_t cp;
+
+	while (i < len) {
+		n = utf8_decode((const unsigned char *)s + i, len - i, &cp);
+		if (n == 0 || (cp < 0x20 && cp != '\t') || cp == 0x7f) {
+			buf_puts(b, "\xef\xbf\xbd");
+			i++;
+			continue;
+		}
+		buf_append(b, s + i, n);
+		i += n;
+	}
 }
 
 void vdiag(struct loader *ld, const struct span *sp, enum writ_severity sev,
@@ -314,7 +338,7 @@ void vdiag(struct loader *ld, const struct span *sp, enum writ_severity sev,
 		rec.end_column = sp->end_col;
 		text = sp->line ? source_line(src, sp->line, &len) : NULL;
 		if (text) {
-			buf_append(&line, text, len);
+			put_printable(&line, text, len);
 			rec.source = line.data ? line.data : "";
 		}
 	}
@@ -354,38 +378,44 @@ void buf_put_quoted(struct buf *b, const char *s, size_t len)
 	buf_putc(b, '"');
 }
 
-/*
- * Mask the span of the last record on its copy of the source line, so that
- * a diagnostic about a secret never repeats the secret (lint output ends up
- * in CI logs). The quotes of a string stay; what is between becomes '*'.
- */
-void diag_redact_last(struct loader *ld)
+/* Replace the characters of columns [col, end) of s by '*', one per code
+ * point; the quotes that delimit a string stay. */
+static void mask(char *s, uint32_t col, uint32_t end)
 {
-	const struct writ_diagnostic *r;
-	char *s;
-	size_t i = 0, col = 1;
+	size_t i = 0;
+	uint32_t c = 1;
 
-	if (!ld->diags || ld->diags->count == 0)
-		return;
-	r = &ld->diags->recs[ld->diags->count - 1].pub;
-	s = ld->diags->recs[ld->diags->count - 1].owned[4];
-	if (!s)
-		return;
 	while (s[i]) {
-		bool in_span = col >= r->column &&
-		               (r->end_line != r->line || col < r->end_column);
-		bool quote = s[i] == '"' && (col == r->column ||
-		                             (r->end_line == r->line && col + 1 == r->end_column));
 		size_t n = 1;
+		bool quote = s[i] == '"' && (c == col || c + 1 == end);
 		while (s[i + n] && ((unsigned char)s[i + n] & 0xc0) == 0x80)
 			n++;
-		if (in_span && !quote) {
-			/* One '*' for the whole UTF-8 sequence keeps columns true. */
+		if (c >= col && c < end && !quote) {
 			memmove(s + i + 1, s + i + n, strlen(s + i + n) + 1);
 			s[i] = '*';
 			n = 1;
 		}
 		i += n;
-		col++;
+		c++;
+	}
+}
+
+void diagnostics_redact(writ_diagnostics *d, size_t from, const struct span *secrets,
+                        size_t nsecrets)
+{
+	size_t i, k;
+
+	if (!d)
+		return;
+	for (i = from; i < d->count; i++) {
+		struct record *r = &d->recs[i];
+		for (k = 0; k < nsecrets; k++) {
+			const struct span *sp = &secrets[k];
+			if (!r->owned[4] || r->file_order != sp->file + 1 ||
+			    r->pub.line < sp->line || r->pub.line > sp->end_line)
+				continue;
+			mask(r->owned[4], r->pub.line == sp->line ? sp->col : 1,
+			     r->pub.line == sp->end_line ? sp->end_col : UINT32_MAX);
+		}
 	}
 }

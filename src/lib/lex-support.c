@@ -57,14 +57,29 @@ void lex_advance(struct parse_state *ps, POLICY_YYLTYPE *loc, const char *text,
 	loc->last_column = (int)ps->col;
 	ps->tok_text = text;
 	ps->tok_len = len;
+	/* Blanks and comments are not tokens; their start tells them apart. */
+	if (len && !strchr(" \t\r\n#", text[0])) {
+		ps->end_line = ps->line;
+		ps->end_col = ps->col;
+	}
+}
+
+void lex_end_of_file(struct parse_state *ps, POLICY_YYLTYPE *loc)
+{
+	loc->first_line = loc->last_line = (int)ps->end_line;
+	loc->first_column = (int)ps->end_col;
+	loc->last_column = (int)ps->end_col + 1;
 }
 
 bool lex_text(struct parse_state *ps, struct ast_text *out, const char *text,
               size_t len, const POLICY_YYLTYPE *loc)
 {
+	memset(out, 0, sizeof(*out)); /* the parser's value is not zeroed */
 	out->s = arena_strndup(&ps->ld->arena, text, len);
 	out->len = len;
 	out->sp = span_of(ps, loc);
+	if (ps->in_secret)
+		loader_add_secret(ps->ld, &out->sp);
 	return out->s != NULL;
 }
 
@@ -85,10 +100,14 @@ bool lex_string_end(struct parse_state *ps, struct ast_text *out,
 	loc->first_column = (int)ps->str_col;
 	loc->last_line = (int)ps->line;
 	loc->last_column = (int)ps->col;
+	memset(out, 0, sizeof(*out));
 	out->s = arena_strndup(&ps->ld->arena, ps->str.data ? ps->str.data : "",
 	                       ps->str.len);
 	out->len = ps->str.len;
 	out->sp = span_of(ps, loc);
+	out->bad = ps->str_bad;
+	if (ps->in_secret)
+		loader_add_secret(ps->ld, &out->sp);
 	/* For messages about this token, show the decoded string. */
 	ps->tok_text = out->s;
 	ps->tok_len = out->len;
@@ -225,8 +244,6 @@ void lex_syntax_error(struct parse_state *ps, const POLICY_YYLTYPE *loc,
 	struct span sp = span_of(ps, loc);
 
 	diag_error(ps->ld, &sp, E_SYNTAX, "%s", msg);
-	if (ps->in_secret)
-		diag_redact_last(ps->ld);
 }
 
 static struct ast_ref *reverse(struct ast_ref *list)
@@ -303,10 +320,11 @@ void parse_set(struct parse_state *ps, struct ast_text *field,
 	struct span sp = span_of(ps, kw);
 
 	if (field->s) {
-		duplicate_setting(ps, &sp, &field->sp, what, block);
+		duplicate_setting(ps, &sp, &field->key, what, block);
 		return;
 	}
 	*field = *value;
+	field->key = sp;
 }
 
 void parse_resource_default(struct parse_state *ps, const POLICY_YYLTYPE *loc)

@@ -44,7 +44,23 @@ void loader_free(struct loader *ld)
 		free(ld->sources[i].lines);
 	}
 	free(ld->sources);
+	free(ld->secrets);
 	arena_free(&ld->arena);
+}
+
+void loader_add_secret(struct loader *ld, const struct span *sp)
+{
+	if (ld->nsecrets == ld->capsecrets) {
+		size_t cap = ld->capsecrets ? ld->capsecrets * 2 : 8;
+		struct span *p = realloc(ld->secrets, cap * sizeof(*p));
+		if (!p) {
+			ld->oom = true;
+			return;
+		}
+		ld->secrets = p;
+		ld->capsecrets = cap;
+	}
+	ld->secrets[ld->nsecrets++] = *sp;
 }
 
 /* A diagnostic about a whole file: no line, or the include that named it. */
@@ -126,6 +142,9 @@ static bool check_text(struct loader *ld, uint32_t file)
 	uint32_t line = 1, col = 1, cp;
 	size_t i = 0, n;
 
+	/* A byte order mark is not part of the text: columns start after it. */
+	if (src->len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
 	while (i < src->len) {
 		n = utf8_decode(s + i, src->len - i, &cp);
 		if (n == 0 || cp == 0 || (cp < 0x20 && cp != '\t' && cp != '\n' &&
@@ -480,8 +499,8 @@ void parse_source(struct loader *ld, uint32_t file, struct include_frame *stack,
 	ps.depth = depth;
 	ps.includes_tail = &ps.includes;
 	ps.unwind = &unwind;
-	ps.line = 1;
-	ps.col = 1;
+	ps.line = ps.end_line = 1;
+	ps.col = ps.end_col = 1;
 	buf_init(&ps.str);
 	if (policy_yylex_init_extra(&ps, &scanner) != 0) {
 		ld->oom = true;

@@ -38,7 +38,13 @@ struct loader {
 	size_t errors, warnings;
 	bool oom;
 	bool io_error; /* a path named by the caller could not be read */
+	/* Where secrets are written: masked in every quoted source line. */
+	struct span *secrets;
+	size_t nsecrets, capsecrets;
 };
+
+/* Remember that sp holds a secret (or what may be one). */
+void loader_add_secret(struct loader *ld, const struct span *sp);
 
 void loader_init(struct loader *ld, writ_diagnostics *diags);
 void loader_free(struct loader *ld);
@@ -71,8 +77,13 @@ void vdiag(struct loader *ld, const struct span *sp, enum writ_severity sev,
 #define diag_note(ld, sp, ...) \
 	diag((ld), (sp), WRIT_SEVERITY_NOTE, "", NULL, __VA_ARGS__)
 
-/* Mask the last record's span in its source line (for secrets). */
-void diag_redact_last(struct loader *ld);
+/*
+ * Mask every secret span of the load in the source lines quoted by the
+ * records from `from` on, so that no diagnostic repeats a secret (lint
+ * output ends up in CI logs).
+ */
+void diagnostics_redact(writ_diagnostics *d, size_t from, const struct span *secrets,
+                        size_t nsecrets);
 
 /* Internal side of writ_diagnostics (diag.c). */
 int diagnostics_push(writ_diagnostics *d, const struct writ_diagnostic *rec);

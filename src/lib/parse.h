@@ -34,6 +34,7 @@ struct parse_state {
 	const char *tok_text;    /* text of the last token, for messages */
 	size_t tok_len;
 	uint32_t line, col;      /* scanner position */
+	uint32_t end_line, end_col; /* just after the last token seen */
 };
 
 /* Parse one source file's text into the load's syntax tree. */

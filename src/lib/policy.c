@@ -51,6 +51,7 @@ static int finish_load(struct loader *ld, writ_diagnostics *diags,
 	else
 		rc = compile_policy(ld, out);
 	diagnostics_sort(diags, first_diag, ld->sources);
+	diagnostics_redact(diags, first_diag, ld->secrets, ld->nsecrets);
 	loader_free(ld);
 	return rc;
 }

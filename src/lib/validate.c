@@ -95,12 +95,34 @@ const char *validate_indicator(const char *s, size_t len)
 	return NULL;
 }
 
+/* Is h[0..len) a dotted IPv4 literal in 127.0.0.0/8? */
+static bool loopback_ipv4(const char *h, size_t len)
+{
+	unsigned parts = 0, value = 0, digits = 0;
+	size_t i;
+
+	if (len < 4 || memcmp(h, "127.", 4) != 0)
+		return false;
+	for (i = 0; i <= len; i++) {
+		if (i == len || h[i] == '.') {
+			if (digits == 0 || value > 255)
+				return false;
+			parts++;
+			value = digits = 0;
+		} else if (is_digit((unsigned char)h[i]) && digits < 3) {
+			value = value * 10 + (unsigned)(h[i] - '0');
+			digits++;
+		} else {
+			return false;
+		}
+	}
+	return parts == 4;
+}
+
 static bool loopback_host(const char *h, size_t len)
 {
-	if ((len == 9 && memcmp(h, "localhost", 9) == 0) ||
-	    (len == 5 && memcmp(h, "[::1]", 5) == 0))
-		return true;
-	return len >= 4 && memcmp(h, "127.", 4) == 0;
+	return (len == 9 && memcmp(h, "localhost", 9) == 0) ||
+	       (len == 5 && memcmp(h, "[::1]", 5) == 0) || loopback_ipv4(h, len);
 }
 
 const char *validate_issuer(const char *s, size_t len, bool *loopback_http)
@@ -212,6 +234,9 @@ const char *parse_time(const char *s, size_t len, int64_t *epoch)
 	size_t i = 19;
 	int64_t t;
 
+	if (len == 19 && s[4] == '-' && s[7] == '-' && (s[10] == 'T' || s[10] == 't') &&
+	    s[13] == ':' && s[16] == ':')
+		return "a time needs a time zone: Z or an offset such as +02:00";
 	if (len < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
 	    s[13] != ':' || s[16] != ':' || !digits_at(s, 0, 4, &y) ||
 	    !digits_at(s, 5, 2, &mo) || !digits_at(s, 8, 2, &d) ||

@@ -103,8 +103,8 @@ size_t lex_all(const char *text, int *kinds, char **texts, size_t max,
 	ld.nsources = ld.capsources = 1;
 	memset(&ps, 0, sizeof(ps));
 	ps.ld = &ld;
-	ps.line = 1;
-	ps.col = 1;
+	ps.line = ps.end_line = 1;
+	ps.col = ps.end_col = 1;
 	ps.unwind = &unwind;
 	buf_init(&ps.str);
 	ck_assert_int_eq(policy_yylex_init_extra(&ps, &scanner), 0);
