@@ -390,13 +390,21 @@ const char *validate_client_id(const char *s, size_t len)
 
 const char *validate_name(const char *s, size_t len)
 {
-	size_t i;
+	size_t i = 0, n;
+	uint32_t cp;
 
 	if (len == 0)
 		return "a name cannot be empty";
-	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] == 0x7f)
+	/* C0 and C1 controls, DEL and the Unicode line and paragraph
+	 * separators could break or forge a line wherever a name is shown. */
+	while (i < len) {
+		n = utf8_decode((const unsigned char *)s + i, len - i, &cp);
+		if (n == 0)
+			return "a name must be UTF-8";
+		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029)
 			return "a name cannot contain a control character";
+		i += n;
+	}
 	return NULL;
 }
 
