@@ -39,12 +39,15 @@ enum {
 /* RFC 7519 NumericDate, bounded as DESIGN §5 asks: |value| <= 2^53. */
 #define MAX_TIME 9007199254740992.0
 
+/* The public handle counts its own references; it owns one of the set. */
 struct writ_keyset {
+	atomic_uint refs;
 	struct jwk_set *set;
 };
 
 struct writ_verifier {
-	struct jwk_set *keys;
+	writ_keyset *keyset;
+	const struct jwk_set *keys; /* keyset->set */
 	char *issuer, *audience;
 	size_t issuer_len, audience_len;
 	bool algs[JWS_ALG_COUNT];
@@ -92,6 +95,7 @@ int writ_keyset_load(const char *json, size_t len, writ_keyset **out,
 		jwk_set_unref(set);
 		return WRIT_ENOMEM;
 	}
+	atomic_init(&(*out)->refs, 1);
 	(*out)->set = set;
 	return WRIT_OK;
 }
@@ -152,23 +156,17 @@ int writ_keyset_load_file(const char *path, writ_keyset **out, char *err,
 
 writ_keyset *writ_keyset_ref(writ_keyset *keys)
 {
-	/* The public handle owns one reference to the shared set; a new
-	 * handle is not needed, so count on the set itself. */
 	if (keys)
-		atomic_fetch_add_explicit(&keys->set->refs, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&keys->refs, 1, memory_order_relaxed);
 	return keys;
 }
 
 void writ_keyset_unref(writ_keyset *keys)
 {
-	if (!keys)
+	if (!keys || atomic_fetch_sub_explicit(&keys->refs, 1, memory_order_acq_rel) != 1)
 		return;
-	if (atomic_load_explicit(&keys->set->refs, memory_order_acquire) == 1) {
-		jwk_set_unref(keys->set);
-		free(keys);
-		return;
-	}
 	jwk_set_unref(keys->set);
+	free(keys);
 }
 
 size_t writ_keyset_count(const writ_keyset *keys)
@@ -202,7 +200,7 @@ void writ_verifier_free(writ_verifier *v)
 {
 	if (!v)
 		return;
-	jwk_set_unref(v->keys);
+	writ_keyset_unref(v->keyset);
 	free(v->issuer);
 	free(v->audience);
 	jws_digests_free(&v->digests);
@@ -213,8 +211,9 @@ int writ_verifier_set_keys(writ_verifier *v, writ_keyset *keys)
 {
 	if (!v || !keys)
 		return WRIT_EINVAL;
-	atomic_fetch_add_explicit(&keys->set->refs, 1, memory_order_relaxed);
-	jwk_set_unref(v->keys);
+	writ_keyset_ref(keys);
+	writ_keyset_unref(v->keyset);
+	v->keyset = keys;
 	v->keys = keys->set;
 	return WRIT_OK;
 }
