@@ -6,8 +6,9 @@
  * %destructor is required) and report duplicate settings; every rule about
  * meaning lives in the semantic pass (src/lib/check.c).
  *
- * Recovery: a bad item resumes after the next ';', a bad statement after the
- * next ';' or '}', so one run reports every syntax error of a file.
+ * Recovery: a bad item resumes at the next ';', at the '}' that closes its
+ * block or at the next item's keyword; a bad statement after the next ';'
+ * or '}'. So one run reports every syntax error of a file.
  */
 %require "3.0"
 %define api.pure full
@@ -87,6 +88,7 @@ issuer
 issuer_items
 	: %empty
 	| issuer_items issuer_item
+	| issuer_items error           { yyerrok; }
 	;
 
 issuer_item
@@ -104,6 +106,7 @@ resource
 resource_items
 	: %empty
 	| resource_items resource_item
+	| resource_items error           { yyerrok; }
 	;
 
 resource_item
@@ -131,6 +134,7 @@ audience
 role_items
 	: %empty
 	| role_items role_item
+	| role_items error           { yyerrok; }
 	;
 
 role_item
@@ -149,6 +153,7 @@ app
 app_items
 	: %empty
 	| app_items app_item
+	| app_items error           { yyerrok; }
 	;
 
 app_item
@@ -165,6 +170,7 @@ user
 user_items
 	: %empty
 	| user_items principal_item
+	| user_items error           { yyerrok; }
 	;
 
 principal_item

@@ -466,7 +466,7 @@ static void check_principals(struct checker *ck, struct ast_principal *list,
 			check_secret(ck, s);
 		++*stamp;
 		check_principal_roles(ck, p, *stamp);
-		if (!p->roles)
+		if (!p->roles && prev == -1)
 			diag_warning(ck->ld, &p->id.sp, W_NO_ROLES,
 			             "%s %s holds no role, so it is granted nothing",
 			             noun, q(ck, &p->id));

@@ -247,8 +247,8 @@ char *writ_diagnostic_render(const writ_diagnostics *d, size_t i)
 	if (r->hint)
 		buf_printf(&b, " %*s = hint: %s\n", 4, "", r->hint);
 	if (i + 1 == d->count && d->dropped)
-		buf_printf(&b, "note: %zu more diagnostics were not recorded\n",
-		           d->dropped);
+		buf_printf(&b, "note: %zu more diagnostic%s not recorded\n",
+		           d->dropped, d->dropped == 1 ? " was" : "s were");
 	return buf_steal(&b);
 }
 

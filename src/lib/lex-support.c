@@ -61,7 +61,18 @@ void lex_advance(struct parse_state *ps, POLICY_YYLTYPE *loc, const char *text,
 	if (len && !strchr(" \t\r\n#", text[0])) {
 		ps->end_line = ps->line;
 		ps->end_col = ps->col;
+		ps->before_last = ps->last;
+		ps->last = len == 1 && strchr("{};,", text[0]) ? text[0] : 'w';
 	}
+}
+
+void lex_secret_keyword(struct parse_state *ps)
+{
+	/* 'secret' is an item keyword only where an item starts; elsewhere it
+	 * is a name (a role or permission called secret) and hides nothing. */
+	char b = ps->before_last;
+
+	ps->in_secret = b == 0 || b == '{' || b == ';' || b == '}';
 }
 
 void lex_end_of_file(struct parse_state *ps, POLICY_YYLTYPE *loc)
@@ -179,9 +190,15 @@ void lex_bad_escape(struct parse_state *ps, const POLICY_YYLTYPE *loc,
 {
 	struct span sp = span_of(ps, loc);
 
-	diag(ps->ld, &sp, WRIT_SEVERITY_ERROR, E_BAD_ESCAPE,
-	     "escapes are \\\" \\\\ \\/ \\n \\t \\r and \\uXXXX",
-	     "invalid escape sequence '%.*s' in string", (int)len, text);
+	if (len == 2 && ((unsigned char)text[1] < 0x20 || text[1] == 0x7f))
+		diag(ps->ld, &sp, WRIT_SEVERITY_ERROR, E_BAD_ESCAPE,
+		     "escapes are \\\" \\\\ \\/ \\n \\t \\r and \\uXXXX",
+		     "invalid escape sequence: a backslash before control character U+%04X",
+		     (unsigned)(unsigned char)text[1]);
+	else
+		diag(ps->ld, &sp, WRIT_SEVERITY_ERROR, E_BAD_ESCAPE,
+		     "escapes are \\\" \\\\ \\/ \\n \\t \\r and \\uXXXX",
+		     "invalid escape sequence '%.*s' in string", (int)len, text);
 	ps->str_bad = true;
 }
 

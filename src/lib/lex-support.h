@@ -26,6 +26,8 @@ void lex_bad_escape(struct parse_state *ps, const POLICY_YYLTYPE *loc,
 void lex_control_in_string(struct parse_state *ps, const POLICY_YYLTYPE *loc,
                            const char *text);
 void lex_unterminated(struct parse_state *ps);
+/* The keyword 'secret' was read: a secret may follow. */
+void lex_secret_keyword(struct parse_state *ps);
 /* Place the end of the file right after the last token. */
 void lex_end_of_file(struct parse_state *ps, POLICY_YYLTYPE *loc);
 

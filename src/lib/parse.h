@@ -35,6 +35,7 @@ struct parse_state {
 	size_t tok_len;
 	uint32_t line, col;      /* scanner position */
 	uint32_t end_line, end_col; /* just after the last token seen */
+	char last, before_last;  /* the last two tokens: the punctuation, or 'w' */
 };
 
 /* Parse one source file's text into the load's syntax tree. */

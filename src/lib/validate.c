@@ -125,9 +125,41 @@ static bool loopback_host(const char *h, size_t len)
 	       (len == 5 && memcmp(h, "[::1]", 5) == 0) || loopback_ipv4(h, len);
 }
 
+/*
+ * The host of an authority (RFC 3986 §3.2): userinfo is refused (an issuer
+ * has none, and "user@host" fools readers), a port must be digits.
+ */
+static const char *authority_host(const char *a, size_t len, size_t *hlen)
+{
+	size_t i, h;
+
+	if (memchr(a, '@', len))
+		return "it has user information (user@), which an issuer identifier must not have";
+	if (len > 0 && a[0] == '[') {
+		const char *close = memchr(a, ']', len);
+		if (!close)
+			return "it has a malformed IPv6 address";
+		h = (size_t)(close - a) + 1;
+	} else {
+		const char *colon = memchr(a, ':', len);
+		h = colon ? (size_t)(colon - a) : len;
+	}
+	if (h < len) {
+		if (a[h] != ':' || h + 1 == len)
+			return "it has a malformed port";
+		for (i = h + 1; i < len; i++)
+			if (!is_digit((unsigned char)a[i]))
+				return "it has a malformed port";
+	}
+	if (h == 0)
+		return "it has no host (write https://host/path)";
+	*hlen = h;
+	return NULL;
+}
+
 const char *validate_issuer(const char *s, size_t len, bool *loopback_http)
 {
-	size_t rest, host, end;
+	size_t rest, host, end, hlen;
 	const char *why = validate_absolute_uri(s, len, &rest);
 
 	*loopback_http = false;
@@ -142,28 +174,13 @@ const char *validate_issuer(const char *s, size_t len, bool *loopback_http)
 	host = rest + 2;
 	for (end = host; end < len && s[end] != '/'; end++)
 		;
-	if (end == host)
-		return "it has no host (write https://host/path)";
+	if ((why = authority_host(s + host, end - host, &hlen)))
+		return why;
 	if (rest == 6 && memcmp(s, "https:", 6) == 0)
 		return NULL;
-	if (rest == 5 && memcmp(s, "http:", 5) == 0) {
-		/* Strip a port from the host for the loopback test. */
-		size_t h = end;
-		const char *colon = NULL, *p;
-		for (p = s + host; p < s + end; p++)
-			if (*p == ':' && s[host] != '[')
-				colon = p;
-		if (s[host] == '[') {
-			p = memchr(s + host, ']', end - host);
-			if (p)
-				h = (size_t)(p - s) + 1;
-		} else if (colon) {
-			h = (size_t)(colon - s);
-		}
-		if (loopback_host(s + host, h - host)) {
-			*loopback_http = true;
-			return NULL;
-		}
+	if (rest == 5 && memcmp(s, "http:", 5) == 0 && loopback_host(s + host, hlen)) {
+		*loopback_http = true;
+		return NULL;
 	}
 	return "it must use https (RFC 8414 section 2)";
 }
@@ -336,21 +353,38 @@ static bool phc_fields(const char *s, size_t len, const char *f[4], size_t n[4])
 	return true;
 }
 
+/* A PHC string starts "$id$" with id of [a-z0-9-]; *idlen is its length. */
+static bool phc_id(const char *s, size_t len, size_t *idlen)
+{
+	size_t i;
+
+	if (len < 3 || s[0] != '$')
+		return false;
+	for (i = 1; i < len && s[i] != '$'; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || is_digit((unsigned char)s[i]) || s[i] == '-'))
+			return false;
+	*idlen = i - 1;
+	return i < len && *idlen > 0;
+}
+
 const char *validate_secret_hash(const char *s, size_t len, bool *plaintext)
 {
 	const char *f[4], *p, *end;
-	size_t n[4];
+	size_t n[4], idlen;
 	uint64_t ln, r, par, iter;
 	long salt, hash;
 	const char *why;
 
 	*plaintext = false;
-	if (len < 2 || s[0] != '$' || !phc_fields(s, len, f, n) ||
-	    !((n[0] == 6 && memcmp(f[0], "scrypt", 6) == 0) ||
-	      (n[0] == 13 && memcmp(f[0], "pbkdf2-sha256", 13) == 0))) {
+	if (!phc_id(s, len, &idlen)) {
 		*plaintext = true;
 		return "this is not a hash made by writ hash-secret";
 	}
+	if (!((idlen == 6 && memcmp(s + 1, "scrypt", 6) == 0) ||
+	      (idlen == 13 && memcmp(s + 1, "pbkdf2-sha256", 13) == 0)))
+		return "its scheme is not supported: writ hashes secrets with scrypt or pbkdf2-sha256";
+	if (!phc_fields(s, len, f, n))
+		return "it does not have the four fields $scheme$parameters$salt$hash";
 	p = f[1];
 	end = f[1] + n[1];
 	if (n[0] == 6) {
@@ -422,7 +456,7 @@ void suggest_init(struct suggest *sg, const char *name, size_t len)
 static unsigned edit_distance(const char *a, size_t n, const char *b, size_t m,
                               unsigned cap)
 {
-	enum { MAXLEN = 64 };
+	enum { MAXLEN = 256 };
 	unsigned rows[3][MAXLEN + 1], *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
 	size_t i, j;
 
