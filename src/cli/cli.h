@@ -32,6 +32,8 @@ void cli_error(const char *cmd, const char *fmt, ...)
 /* "Try 'writ CMD --help'." after a usage error; returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Append v to a growing list of n strings; -1 when out of memory. */
+int cli_push(const char ***list, size_t *n, const char *v);
 /* Render every diagnostic to f. */
 void cli_print_diagnostics(FILE *f, const writ_diagnostics *diags, int quiet);
 /*

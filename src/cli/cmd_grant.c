@@ -45,17 +45,6 @@ struct grant_args {
 	enum writ_principal_kind kind;
 };
 
-static int push(const char ***list, size_t *n, const char *v)
-{
-	const char **p = realloc(*list, (*n + 1) * sizeof(*p));
-
-	if (!p)
-		return -1;
-	p[(*n)++] = v;
-	*list = p;
-	return 0;
-}
-
 static int parse(int argc, char **argv, struct grant_args *a)
 {
 	static const struct option options[] = {
@@ -73,7 +62,7 @@ static int parse(int argc, char **argv, struct grant_args *a)
 	while ((c = getopt_long(argc, argv, "+:p:c:u:r:s:h", options, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			if (push(&a->policies, &a->npolicies, optarg) < 0)
+			if (cli_push(&a->policies, &a->npolicies, optarg) < 0)
 				return -1;
 			break;
 		case 'c':
@@ -84,7 +73,7 @@ static int parse(int argc, char **argv, struct grant_args *a)
 			a->kind = c == 'c' ? WRIT_PRINCIPAL_APP : WRIT_PRINCIPAL_USER;
 			break;
 		case 'r':
-			if (push(&a->resources, &a->nresources, optarg) < 0)
+			if (cli_push(&a->resources, &a->nresources, optarg) < 0)
 				return -1;
 			break;
 		case 's':
@@ -193,7 +182,7 @@ static int run(int argc, char **argv)
 			status = EXIT_FAIL;
 			goto out;
 		}
-		if (push(&a.resources, &a.nresources, writ_resource_indicator(policy, (size_t)dflt)) < 0) {
+		if (cli_push(&a.resources, &a.nresources, writ_resource_indicator(policy, (size_t)dflt)) < 0) {
 			cli_error("grant", "%s", writ_strerror(WRIT_ENOMEM));
 			status = EXIT_USAGE;
 			goto out;

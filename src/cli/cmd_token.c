@@ -66,14 +66,10 @@ static int parse(int argc, char **argv, struct token_args *a)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:p:k:c:r:s:t:n:h", options, NULL)) != -1) {
 		switch (c) {
-		case 'p': {
-			const char **p = realloc(a->policies, (a->npolicies + 1) * sizeof(*p));
-			if (!p)
+		case 'p':
+			if (cli_push(&a->policies, &a->npolicies, optarg) < 0)
 				return cli_usage_error("token", "out of memory");
-			a->policies = p;
-			a->policies[a->npolicies++] = optarg;
 			break;
-		}
 		case 'k': a->key = optarg; break;
 		case 'c': a->client = optarg; break;
 		case 'r': a->resource = optarg; break;

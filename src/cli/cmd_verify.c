@@ -116,14 +116,10 @@ static int parse(int argc, char **argv, struct verify_args *a)
 		case 'A': a->algs = optarg; break;
 		case 'f': a->token_file = optarg; break;
 		case 'p': a->print = 1; break;
-		case 's': {
-			const char **p = realloc(a->scopes, (a->nscopes + 1) * sizeof(*p));
-			if (!p)
+		case 's':
+			if (cli_push(&a->scopes, &a->nscopes, optarg) < 0)
 				return cli_usage_error("verify", "out of memory");
-			a->scopes = p;
-			a->scopes[a->nscopes++] = optarg;
 			break;
-		}
 		case 'n':
 			if (number(optarg, &a->now) < 0)
 				return cli_usage_error("verify", "--now takes seconds since the epoch, not '%s'", optarg);

@@ -43,6 +43,17 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+int cli_push(const char ***list, size_t *n, const char *v)
+{
+	const char **p = realloc(*list, (*n + 1) * sizeof(*p));
+
+	if (!p)
+		return -1;
+	p[(*n)++] = v;
+	*list = p;
+	return 0;
+}
+
 void cli_print_diagnostics(FILE *f, const writ_diagnostics *diags, int quiet)
 {
 	size_t i, n = writ_diagnostics_count(diags);
