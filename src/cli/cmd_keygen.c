@@ -92,6 +92,10 @@ static int run(int argc, char **argv)
 		return cli_usage_error("keygen", "--alg and --out are required");
 	if (kid && !*kid)
 		return cli_usage_error("keygen", "--kid must not be empty");
+	/* Both files are new: fail before making a key that would be left
+	 * behind without its public half. */
+	if (jwks && access(jwks, F_OK) == 0)
+		return cli_usage_error("keygen", "%s exists: writ never overwrites it", jwks);
 	rc = writ_key_generate(alg, out, err, sizeof(err));
 	if (rc == WRIT_EINVAL)
 		return cli_usage_error("keygen", "%s", err);
@@ -108,6 +112,8 @@ static int run(int argc, char **argv)
 	status = jwk ? write_jwks(jwks, jwk) : EXIT_USAGE;
 	if (!jwk)
 		cli_error("keygen", "%s", writ_strerror(WRIT_ENOMEM));
+	if (status != EXIT_OK)
+		unlink(out); /* a key whose public half was not written is useless */
 	free(jwk);
 	writ_signer_free(signer);
 	return status;

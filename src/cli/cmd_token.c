@@ -85,8 +85,12 @@ static int parse(int argc, char **argv, struct token_args *a)
 		case 'n':
 			errno = 0;
 			a->now = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !isfinite(a->now) || a->now < 0)
-				return cli_usage_error("token", "--now takes seconds since the epoch, not '%s'", optarg);
+			/* A validator accepts times up to 2^53 (RFC 7519 NumericDate,
+			 * bounded): leave room for the lifetime. */
+			if (errno || end == optarg || *end || !isfinite(a->now) || a->now < 0 ||
+			    a->now > 9007199254740992.0 - 4294967296.0)
+				return cli_usage_error("token", "--now takes seconds since the epoch "
+				                       "(0 to 2^53 - 2^32), not '%s'", optarg);
 			a->has_now = 1;
 			break;
 		case 'h':
@@ -102,6 +106,8 @@ static int parse(int argc, char **argv, struct token_args *a)
 		return cli_usage_error("token", "unexpected argument '%s'", argv[optind]);
 	if (!a->npolicies || !a->key || !a->client)
 		return cli_usage_error("token", "--policy, --key and --client are required");
+	if (a->kid && !*a->kid)
+		return cli_usage_error("token", "--kid must not be empty");
 	return 0;
 }
 

@@ -141,6 +141,11 @@ static int parse(int argc, char **argv, struct verify_args *a)
 	}
 	if (!a->jwks || !a->issuer || !a->audience)
 		return cli_usage_error("verify", "--jwks, --issuer and --audience are required");
+	for (size_t i = 0; i < a->nscopes; i++)
+		if (!writ_scope_token_valid(a->scopes[i], strlen(a->scopes[i])))
+			return cli_usage_error("verify", "--scope '%s' is not one scope-token "
+			                       "(printable ASCII other than space, '\"' and '\\')",
+			                       a->scopes[i]);
 	if (a->token_file && optind < argc)
 		return cli_usage_error("verify", "give the token as an argument or with --token-file, not both");
 	if (!a->token_file && optind + 1 != argc)

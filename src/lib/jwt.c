@@ -104,11 +104,17 @@ int writ_keyset_load(const char *json, size_t len, writ_keyset **out,
 static char *read_file(const char *path, size_t max, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
+	struct stat st;
 	char *buf;
 	size_t n;
 
 	if (!f)
 		return NULL;
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		errno = EISDIR;
+		return NULL;
+	}
 	buf = malloc(max + 1);
 	if (!buf) {
 		fclose(f);
@@ -696,6 +702,16 @@ static FILE *open_private(const char *path, char *msg, size_t msglen)
 	return f;
 }
 
+/* An encrypted key is refused: a library never prompts for a pass phrase. */
+static int no_pass_phrase(char *buf, int size, int rwflag, void *arg)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)arg;
+	return -1;
+}
+
 int writ_signer_load(const char *pem_path, const char *kid, writ_signer **out,
                      char *err, size_t errlen)
 {
@@ -704,9 +720,13 @@ int writ_signer_load(const char *pem_path, const char *kid, writ_signer **out,
 	FILE *f;
 	int rc = WRIT_EKEY;
 
-	if (!out || !pem_path || (kid && !*kid))
+	if (!out || !pem_path)
 		return WRIT_EINVAL;
 	*out = NULL;
+	if (kid && !*kid) {
+		put_err(err, errlen, "a kid must not be empty");
+		return WRIT_EINVAL;
+	}
 	f = open_private(pem_path, msg, sizeof(msg));
 	if (!f) {
 		put_err(err, errlen, msg);
@@ -717,10 +737,11 @@ int writ_signer_load(const char *pem_path, const char *kid, writ_signer **out,
 		fclose(f);
 		return WRIT_ENOMEM;
 	}
-	s->pkey = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	s->pkey = PEM_read_PrivateKey(f, NULL, no_pass_phrase, NULL);
 	fclose(f);
 	if (!s->pkey) {
-		snprintf(msg, sizeof(msg), "%s holds no PEM private key (or it is encrypted)",
+		snprintf(msg, sizeof(msg),
+		         "%s holds no PEM private key, or an encrypted one (writ takes unencrypted keys of mode 0600)",
 		         pem_path);
 		goto fail;
 	}
@@ -895,6 +916,8 @@ int writ_mint(const writ_signer *s, const writ_policy *p,
 		return WRIT_EINVAL;
 	if (!writ_issuer(p))
 		return WRIT_EINVAL; /* a token needs an iss */
+	if (now + (double)(ttl ? ttl : UINT32_MAX) > MAX_TIME)
+		return WRIT_EINVAL; /* exp would be past what validators accept */
 	r = resource ? writ_resource_find(p, resource) : writ_resource_default(p);
 	if (r < 0)
 		return WRIT_ENORESOURCE;
