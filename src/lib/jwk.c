@@ -183,6 +183,67 @@ out:
 	return ok;
 }
 
+/*
+ * Is x the encoding of an Ed25519 public key that a verifier may trust?
+ * OpenSSL takes any 32 bytes; but a small-order point as the key lets
+ * anyone forge signatures (with the identity, R = identity and S = 0 verify
+ * for every message). So, per RFC 8032 §5.1.3: y (the low 255 bits,
+ * little-endian) below p; a point on the curve, x^2 = (y^2 - 1) /
+ * (d y^2 + 1) being a square mod p (Euler's criterion); and none of the
+ * eight points of small order, whose y are 0, 1, p - 1, y8 and p - y8.
+ */
+static bool ed25519_key_ok(const unsigned char x[32])
+{
+	/* y of the points of order 8, big-endian (computed from the curve). */
+	static const unsigned char y8[32] = {
+		0x7a, 0x03, 0xac, 0x92, 0x77, 0xfd, 0xc7, 0x4e, 0xc6, 0xcc, 0x39,
+		0x2c, 0xfa, 0x53, 0x20, 0x2a, 0x0f, 0x67, 0x10, 0x0d, 0x76, 0x0b,
+		0x3c, 0xba, 0x4f, 0xd8, 0x4d, 0x3d, 0x70, 0x6a, 0x17, 0xc7,
+	};
+	unsigned char be[32];
+	BN_CTX *ctx = BN_CTX_new();
+	BIGNUM *p, *y, *t, *u, *v, *d, *e;
+	bool ok = false;
+	int i;
+
+	if (!ctx)
+		return false;
+	BN_CTX_start(ctx);
+	p = BN_CTX_get(ctx);
+	y = BN_CTX_get(ctx);
+	t = BN_CTX_get(ctx);
+	u = BN_CTX_get(ctx);
+	v = BN_CTX_get(ctx);
+	d = BN_CTX_get(ctx);
+	e = BN_CTX_get(ctx);
+	for (i = 0; i < 32; i++)
+		be[i] = x[31 - i];
+	be[0] &= 0x7f; /* the top bit is the sign of x */
+	/* p = 2^255 - 19; d = -121665 / 121666 mod p (RFC 8032 §5.1). */
+	if (!e || !BN_set_bit(p, 255) || !BN_sub_word(p, 19) || !BN_bin2bn(be, 32, y) ||
+	    BN_cmp(y, p) >= 0)
+		goto out;
+	/* Small order: y in {0, 1, p - 1, y8, p - y8}. */
+	if (BN_is_zero(y) || BN_is_one(y) || !BN_sub(t, p, y) || BN_is_one(t) ||
+	    !BN_bin2bn(y8, 32, u) || BN_cmp(y, u) == 0 || !BN_sub(v, p, u) || BN_cmp(y, v) == 0)
+		goto out;
+	if (!BN_set_word(t, 121666) || !BN_mod_inverse(d, t, p, ctx) ||
+	    !BN_mul_word(d, 121665) || !BN_sub(d, p, d) || !BN_nnmod(d, d, p, ctx) ||
+	    !BN_mod_sqr(t, y, p, ctx) ||                         /* t = y^2 */
+	    !BN_copy(u, t) || !BN_sub_word(u, 1) ||              /* u = y^2 - 1 */
+	    !BN_mod_mul(v, d, t, p, ctx) || !BN_add_word(v, 1) ||/* v = d y^2 + 1 */
+	    !BN_nnmod(v, v, p, ctx) || BN_is_zero(v) ||
+	    !BN_mod_inverse(v, v, p, ctx) || !BN_mod_mul(t, u, v, p, ctx) ||
+	    !BN_copy(e, p) || !BN_sub_word(e, 1) || !BN_rshift1(e, e) ||
+	    !BN_mod_exp(t, t, e, p, ctx))
+		goto out;
+	ok = BN_is_one(t);
+out:
+	BN_CTX_end(ctx);
+	BN_CTX_free(ctx);
+	return ok;
+}
+
 static bool parse_okp(struct parse *ps, json_t *k, struct jwk *key)
 {
 	const char *crv = json_string_value(json_object_get(k, "crv"));
@@ -197,6 +258,10 @@ static bool parse_okp(struct parse *ps, json_t *k, struct jwk *key)
 	if (xlen != 32) {
 		free(x);
 		return fail(ps, "%s", "Ed25519 x must be 32 bytes");
+	}
+	if (!ed25519_key_ok(x)) {
+		free(x);
+		return fail(ps, "%s", "Ed25519 public key is invalid");
 	}
 	key->pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, x, xlen);
 	free(x);

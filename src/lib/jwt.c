@@ -474,6 +474,11 @@ static int time_claim(json_t *claims, const char *name, bool required,
 	}
 	if (!json_is_number(c))
 		return reject(t, WRIT_TOKEN_BAD_CLAIMS, "claim \"%s\" is not a number", name);
+	/* An integer is checked as parsed: as a double, 2^53 + 1 would round
+	 * to 2^53 and pass. */
+	if (json_is_integer(c) && (json_integer_value(c) > (json_int_t)MAX_TIME ||
+	                           json_integer_value(c) < -(json_int_t)MAX_TIME))
+		return reject(t, WRIT_TOKEN_BAD_CLAIMS, "claim \"%s\" is out of range", name);
 	d = json_number_value(c);
 	if (!isfinite(d) || fabs(d) > MAX_TIME)
 		return reject(t, WRIT_TOKEN_BAD_CLAIMS, "claim \"%s\" is out of range", name);
@@ -532,6 +537,8 @@ static int check_claims(const writ_verifier *v, json_t *c, writ_token *t)
 	json_t *scope = json_object_get(c, "scope");
 	int rc;
 
+	if (json_object_get(c, "iss") && !json_is_string(json_object_get(c, "iss")))
+		return reject(t, WRIT_TOKEN_BAD_CLAIMS, "claim \"iss\" is not a string");
 	if (!same(json_object_get(c, "iss"), v->issuer, v->issuer_len))
 		return reject(t, WRIT_TOKEN_WRONG_ISSUER,
 		              json_object_get(c, "iss") ? "token is from another issuer"
