@@ -327,6 +327,7 @@ enum writ_token_error {
 	WRIT_TOKEN_NOT_YET_VALID = 12,  /* nbf in the future */
 	WRIT_TOKEN_ISSUED_IN_FUTURE = 13, /* iat in the future */
 	WRIT_TOKEN_BAD_SCOPE = 14,      /* scope claim malformed */
+	WRIT_TOKEN_UNVERIFIED = 15,     /* no verification has succeeded yet */
 };
 
 /* The verifier: configured once, then used from any number of threads. */
@@ -381,8 +382,9 @@ char *writ_token_claims_json(const writ_token *t);
 
 /*
  * A signer: a private key read from PEM, with its alg and kid (the RFC 7638
- * thumbprint of its public key unless one is given). A key file that group
- * or others may read or write is refused.
+ * thumbprint of its public key unless one is given). Returns WRIT_EIO when
+ * the file cannot be read, WRIT_EKEY when it must not or cannot be used: a
+ * key file that group or others may access, an encrypted or unsupported key.
  */
 typedef struct writ_signer writ_signer;
 

@@ -311,15 +311,23 @@ static double now_of(const writ_verifier *v)
 
 /* ---- token results ---- */
 
-writ_token *writ_token_new(void)
-{
-	return calloc(1, sizeof(writ_token));
-}
-
+/* Until a verification succeeds, a token reads as not verified: a caller
+ * that looks at the token and not the result code is never told "valid". */
 static void token_reset(writ_token *t)
 {
 	json_decref(t->claims);
 	memset(t, 0, sizeof(*t));
+	t->error = WRIT_TOKEN_UNVERIFIED;
+	snprintf(t->reason, sizeof(t->reason), "not verified");
+}
+
+writ_token *writ_token_new(void)
+{
+	writ_token *t = calloc(1, sizeof(writ_token));
+
+	if (t)
+		token_reset(t);
+	return t;
 }
 
 void writ_token_free(writ_token *t)
@@ -349,7 +357,7 @@ static int reject(writ_token *t, enum writ_token_error e, const char *fmt, ...)
 
 enum writ_token_error writ_token_error(const writ_token *t)
 {
-	return t ? t->error : WRIT_TOKEN_MALFORMED;
+	return t ? t->error : WRIT_TOKEN_UNVERIFIED;
 }
 
 const char *writ_token_reason(const writ_token *t)
@@ -567,6 +575,7 @@ static int check_claims(const writ_verifier *v, json_t *c, writ_token *t)
 		return rc;
 	t->scope = scope ? json_string_value(scope) : "";
 	t->exp = exp;
+	t->error = WRIT_TOKEN_VALID;
 	return WRIT_OK;
 }
 
@@ -678,13 +687,18 @@ static enum jws_alg alg_for(enum jws_key_type type)
 	return JWS_ES256;
 }
 
-/* OpenBSD daemons refuse key files that others may read or write: so do we. */
-static FILE *open_private(const char *path, char *msg, size_t msglen)
+/*
+ * OpenBSD daemons refuse key files that others may read or write: so do
+ * we. Returns the open file, or NULL with a message and *rc: WRIT_EIO when
+ * it cannot be read, WRIT_EKEY when it must not be used.
+ */
+static FILE *open_private(const char *path, char *msg, size_t msglen, int *rc)
 {
 	struct stat st;
 	FILE *f;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 
+	*rc = WRIT_EIO;
 	if (fd < 0) {
 		snprintf(msg, msglen, "cannot read %s: %s", path, strerror(errno));
 		return NULL;
@@ -699,6 +713,7 @@ static FILE *open_private(const char *path, char *msg, size_t msglen)
 		         "%s is accessible by group or others (mode %04o): chmod 600 it",
 		         path, (unsigned)(st.st_mode & 07777));
 		close(fd);
+		*rc = WRIT_EKEY;
 		return NULL;
 	}
 	f = fdopen(fd, "r");
@@ -734,11 +749,12 @@ int writ_signer_load(const char *pem_path, const char *kid, writ_signer **out,
 		put_err(err, errlen, "a kid must not be empty");
 		return WRIT_EINVAL;
 	}
-	f = open_private(pem_path, msg, sizeof(msg));
+	f = open_private(pem_path, msg, sizeof(msg), &rc);
 	if (!f) {
 		put_err(err, errlen, msg);
-		return WRIT_EIO;
+		return rc;
 	}
+	rc = WRIT_EKEY;
 	s = calloc(1, sizeof(*s));
 	if (!s) {
 		fclose(f);

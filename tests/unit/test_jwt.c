@@ -2469,8 +2469,30 @@ START_TEST(reading_null_token)
 	ck_assert_ptr_null(writ_token_scope(NULL));
 	ck_assert_ptr_null(writ_token_claims_json(NULL));
 	ck_assert_str_eq(writ_token_reason(NULL), "no token");
-	ck_assert_int_eq(writ_token_error(NULL), WRIT_TOKEN_MALFORMED);
+	ck_assert_int_eq(writ_token_error(NULL), WRIT_TOKEN_UNVERIFIED);
 	free(tok);
+}
+END_TEST
+
+/* A token object that no verification has succeeded on never reads as
+ * valid: fresh, or after the verifier refused to run (WRIT_EINVAL). */
+START_TEST(reading_unverified_token)
+{
+	writ_verifier *bare = writ_verifier_new();
+	writ_token *t = writ_token_new();
+	char *tok = test_token(&es, HDR_ES, CLAIMS);
+
+	ck_assert_int_eq(writ_token_error(t), WRIT_TOKEN_UNVERIFIED);
+	ck_assert_str_eq(writ_token_reason(t), "not verified");
+	ck_assert_int_eq(writ_verify(v, tok, strlen(tok), t), WRIT_OK);
+	ck_assert_int_eq(writ_token_error(t), WRIT_TOKEN_VALID);
+	/* The same object, given to a verifier with no keys. */
+	ck_assert_int_eq(writ_verify(bare, tok, strlen(tok), t), WRIT_EINVAL);
+	ck_assert_int_eq(writ_token_error(t), WRIT_TOKEN_UNVERIFIED);
+	ck_assert_ptr_null(writ_token_scope(t));
+	free(tok);
+	writ_token_free(t);
+	writ_verifier_free(bare);
 }
 END_TEST
 
@@ -2749,7 +2771,7 @@ START_TEST(keygen_signer_mode)
 
 	for (i = 0; i < ARRAY_SIZE(modes); i++) {
 		path = copy_with_mode(from, "open.pem", modes[i]);
-		ck_assert_int_eq(writ_signer_load(path, NULL, &s, err, sizeof(err)), WRIT_EIO);
+		ck_assert_int_eq(writ_signer_load(path, NULL, &s, err, sizeof(err)), WRIT_EKEY);
 		ck_assert_ptr_null(s);
 		why = fmt("%s is accessible by group or others (mode %04o): chmod 600 it", path,
 		          (unsigned)modes[i]);
@@ -3051,6 +3073,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, reading_claim_types);
 	tcase_add_test(tc, reading_reuse);
 	tcase_add_test(tc, reading_null_token);
+	tcase_add_test(tc, reading_unverified_token);
 
 	tc = tcase(s, "config", keys_setup);
 	tcase_add_test(tc, config_incomplete_verifier);
