@@ -2479,19 +2479,19 @@ END_TEST
 START_TEST(reading_unverified_token)
 {
 	writ_verifier *bare = writ_verifier_new();
-	writ_token *t = writ_token_new();
+	writ_token *fresh = writ_token_new();
 	char *tok = test_token(&es, HDR_ES, CLAIMS);
 
-	ck_assert_int_eq(writ_token_error(t), WRIT_TOKEN_UNVERIFIED);
-	ck_assert_str_eq(writ_token_reason(t), "not verified");
-	ck_assert_int_eq(writ_verify(v, tok, strlen(tok), t), WRIT_OK);
-	ck_assert_int_eq(writ_token_error(t), WRIT_TOKEN_VALID);
+	ck_assert_int_eq(writ_token_error(fresh), WRIT_TOKEN_UNVERIFIED);
+	ck_assert_str_eq(writ_token_reason(fresh), "not verified");
+	ck_assert_int_eq(writ_verify(v, tok, strlen(tok), fresh), WRIT_OK);
+	ck_assert_int_eq(writ_token_error(fresh), WRIT_TOKEN_VALID);
 	/* The same object, given to a verifier with no keys. */
-	ck_assert_int_eq(writ_verify(bare, tok, strlen(tok), t), WRIT_EINVAL);
-	ck_assert_int_eq(writ_token_error(t), WRIT_TOKEN_UNVERIFIED);
-	ck_assert_ptr_null(writ_token_scope(t));
+	ck_assert_int_eq(writ_verify(bare, tok, strlen(tok), fresh), WRIT_EINVAL);
+	ck_assert_int_eq(writ_token_error(fresh), WRIT_TOKEN_UNVERIFIED);
+	ck_assert_ptr_null(writ_token_scope(fresh));
 	free(tok);
-	writ_token_free(t);
+	writ_token_free(fresh);
 	writ_verifier_free(bare);
 }
 END_TEST
