@@ -5,7 +5,9 @@
  * algorithm and key size measured by the caller in the same run.
  *
  * Usage: bench-verify SECONDS [OPENSSL_ES256 OPENSSL_RS256 OPENSSL_EDDSA]
- * Prints one line per algorithm: alg, writ/s, openssl/s, ratio, verdict.
+ * prints one line per algorithm: alg, writ/s, openssl/s, ratio, verdict.
+ * bench-verify --rate SECONDS prints only the rate of the one algorithm
+ * named by BENCH_ONLY, for bench/run.sh to compare.
  */
 #include <math.h>
 #include <stdio.h>
@@ -102,8 +104,17 @@ int main(int argc, char **argv)
 {
 	static const char *const algs[] = { "ES256", "RS256", "EdDSA" };
 	writ_policy *policy = NULL;
-	double seconds = argc > 1 ? atof(argv[1]) : 3;
+	int rate_only = argc > 1 && strcmp(argv[1], "--rate") == 0;
+	double seconds = argc > 1 + rate_only ? atof(argv[1 + rate_only]) : 3;
 	int i, failed = 0;
+
+	if (rate_only) {
+		argc = 2;
+		if (!getenv("BENCH_ONLY")) {
+			fprintf(stderr, "bench-verify: --rate needs BENCH_ONLY=ALG\n");
+			return 2;
+		}
+	}
 
 	if (writ_policy_load_buffer("bench.writ", policy_text, strlen(policy_text), 0, NULL,
 	                            &policy) != WRIT_OK) {
@@ -117,6 +128,11 @@ int main(int argc, char **argv)
 		if (only && strcmp(only, algs[i]) != 0)
 			continue;
 		writ = bench_alg(algs[i], policy, seconds);
+		if (rate_only) {
+			printf("%.0f\n", writ);
+			failed = writ < 0;
+			continue;
+		}
 		double peer = argc > 2 + i ? atof(argv[2 + i]) : 0;
 		double ratio = peer > 0 ? writ / peer : NAN;
 		if (writ < 0) {

@@ -25,6 +25,7 @@ static const char *const private_members[] = {
 struct parse {
 	char *why;
 	size_t whylen;
+	struct jws_digests digests; /* fetched on first need */
 	char name[96]; /* "key \"kid\"" or "key 3", for messages */
 };
 
@@ -336,6 +337,10 @@ static bool parse_key(struct parse *ps, json_t *k, struct jwk *key)
 		return false;
 	if (key->alg >= 0 && !jws_alg_fits_key(key->alg, key->type))
 		return fail(ps, "\"alg\" %s does not fit the key type", jws_alg_name(key->alg));
+	if (!ps->digests.sha256 && jws_digests_init(&ps->digests) != 0)
+		return fail(ps, "%s", "cannot fetch SHA-256 and SHA-384 from OpenSSL");
+	if (jws_vkey_init(&key->vkey, key->pkey, key->type, &ps->digests) != 0)
+		return fail(ps, "%s", "OpenSSL cannot prepare the key for verification");
 	pub = jwk_public_json(key->pkey, key->type);
 	key->thumbprint = pub ? jwk_thumbprint(pub) : NULL;
 	json_decref(pub);
@@ -381,9 +386,11 @@ struct jwk_set *jwk_set_parse(const char *json, size_t len, char *why,
 		}
 	}
 	json_decref(doc);
+	jws_digests_free(&ps.digests);
 	return set;
 fail:
 	json_decref(doc);
+	jws_digests_free(&ps.digests);
 	jwk_set_unref(set);
 	return NULL;
 }
@@ -408,6 +415,7 @@ void jwk_set_unref(struct jwk_set *set)
 	for (i = 0; i < set->nkeys; i++) {
 		free(set->keys[i].kid);
 		free(set->keys[i].thumbprint);
+		jws_vkey_free(&set->keys[i].vkey);
 		EVP_PKEY_free(set->keys[i].pkey);
 	}
 	free(set->keys);

@@ -18,6 +18,7 @@ struct jwk {
 	enum jws_key_type type;
 	int alg;            /* the key's "alg" as enum jws_alg, or -1 */
 	EVP_PKEY *pkey;
+	struct jws_vkey vkey; /* pkey, prepared for verification */
 	char *thumbprint;   /* RFC 7638, SHA-256, base64url */
 };
 

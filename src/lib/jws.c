@@ -135,26 +135,85 @@ static int ecdsa_der(const unsigned char *sig, size_t half, unsigned char *der,
 	return n;
 }
 
-static bool digest_verify(EVP_PKEY *key, const EVP_MD *md, int padding,
+int jws_vkey_init(struct jws_vkey *vk, EVP_PKEY *pkey, enum jws_key_type type,
+                  const struct jws_digests *d)
+{
+	int alg;
+
+	memset(vk, 0, sizeof(*vk));
+	vk->pkey = pkey;
+	if (type == JWS_KEY_ED25519) {
+		vk->mdctx = EVP_MD_CTX_new();
+		if (!vk->mdctx || EVP_DigestVerifyInit(vk->mdctx, NULL, NULL, NULL, pkey) != 1)
+			goto fail;
+		return 0;
+	}
+	for (alg = 0; alg < JWS_ALG_COUNT; alg++) {
+		EVP_PKEY_CTX *c;
+		const EVP_MD *md = alg == JWS_ES384 ? d->sha384 : d->sha256;
+
+		if (!jws_alg_fits_key(alg, type))
+			continue;
+		c = vk->pctx[alg] = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+		if (!c || EVP_PKEY_verify_init(c) != 1 || EVP_PKEY_CTX_set_signature_md(c, md) != 1)
+			goto fail;
+		/* RFC 7518 §3.5: PSS with SHA-256, MGF1 with SHA-256, a salt as long
+		 * as the hash. */
+		if (alg == JWS_PS256 &&
+		    (EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PSS_PADDING) != 1 ||
+		     EVP_PKEY_CTX_set_rsa_pss_saltlen(c, RSA_PSS_SALTLEN_DIGEST) != 1 ||
+		     EVP_PKEY_CTX_set_rsa_mgf1_md(c, md) != 1))
+			goto fail;
+	}
+	return 0;
+fail:
+	jws_vkey_free(vk);
+	return -1;
+}
+
+void jws_vkey_free(struct jws_vkey *vk)
+{
+	int alg;
+
+	for (alg = 0; alg < JWS_ALG_COUNT; alg++)
+		EVP_PKEY_CTX_free(vk->pctx[alg]);
+	EVP_MD_CTX_free(vk->mdctx);
+	memset(vk, 0, sizeof(*vk));
+}
+
+/* Hash, then verify the digest on a copy of the key's prepared context (a
+ * shared context is only read, so threads may verify at once). */
+static bool digest_verify(const struct jws_vkey *key, enum jws_alg alg, const EVP_MD *md,
                           const unsigned char *data, size_t len,
                           const unsigned char *sig, size_t siglen)
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	EVP_PKEY_CTX *pctx = NULL;
-	bool ok = false;
+	unsigned char digest[EVP_MAX_MD_SIZE];
+	unsigned int dlen;
+	EVP_PKEY_CTX *c;
+	bool ok;
 
-	if (!ctx)
+	if (!key->pctx[alg] || EVP_Digest(data, len, digest, &dlen, md, NULL) != 1)
 		return false;
-	if (EVP_DigestVerifyInit(ctx, &pctx, md, NULL, key) != 1)
-		goto out;
-	if (padding == RSA_PKCS1_PSS_PADDING &&
-	    (EVP_PKEY_CTX_set_rsa_padding(pctx, padding) != 1 ||
-	     EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1 ||
-	     EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) != 1))
-		goto out;
-	ok = EVP_DigestVerify(ctx, sig, siglen, data, len) == 1;
-out:
-	EVP_MD_CTX_free(ctx);
+	c = EVP_PKEY_CTX_dup(key->pctx[alg]);
+	if (!c)
+		return false;
+	ok = EVP_PKEY_verify(c, sig, siglen, digest, dlen) == 1;
+	EVP_PKEY_CTX_free(c);
+	return ok;
+}
+
+/* EdDSA signs the message itself: copy the prepared verification. */
+static bool message_verify(const struct jws_vkey *key, const unsigned char *data,
+                           size_t len, const unsigned char *sig, size_t siglen)
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	bool ok;
+
+	if (!c)
+		return false;
+	ok = key->mdctx && EVP_MD_CTX_copy_ex(c, key->mdctx) == 1 &&
+	     EVP_DigestVerify(c, sig, siglen, data, len) == 1;
+	EVP_MD_CTX_free(c);
 	return ok;
 }
 
@@ -170,7 +229,7 @@ static bool fail(char *why, size_t whylen, const char *reason)
 	return false;
 }
 
-bool jws_verify(const struct jws_digests *d, enum jws_alg alg, EVP_PKEY *key,
+bool jws_verify(const struct jws_digests *d, enum jws_alg alg, const struct jws_vkey *key,
                 const unsigned char *data, size_t len,
                 const unsigned char *sig, size_t siglen,
                 char *why, size_t whylen)
@@ -194,7 +253,7 @@ bool jws_verify(const struct jws_digests *d, enum jws_alg alg, EVP_PKEY *key,
 		n = ecdsa_der(sig, half, der, sizeof(der));
 		if (n < 0)
 			return fail(why, whylen, "cannot check the signature");
-		ok = digest_verify(key, alg == JWS_ES256 ? d->sha256 : d->sha384, 0,
+		ok = digest_verify(key, alg, alg == JWS_ES256 ? d->sha256 : d->sha384,
 		                   data, len, der, (size_t)n);
 		break;
 	case JWS_EDDSA:
@@ -203,17 +262,15 @@ bool jws_verify(const struct jws_digests *d, enum jws_alg alg, EVP_PKEY *key,
 		/* RFC 8032 §5.1.7: reject S >= L (malleability). */
 		if (!below_l(sig + 32))
 			return fail(why, whylen, "signature value out of range");
-		ok = digest_verify(key, NULL, 0, data, len, sig, siglen);
+		ok = message_verify(key, data, len, sig, siglen);
 		break;
 	case JWS_RS256:
 	case JWS_PS256:
-		want = (size_t)EVP_PKEY_get_size(key);
+		want = (size_t)EVP_PKEY_get_size(key->pkey);
 		/* RFC 8017 §8.2.2: the signature is exactly k octets. */
 		if (siglen != want)
 			return bad_length(why, whylen, siglen, want);
-		ok = digest_verify(key, d->sha256,
-		                   alg == JWS_PS256 ? RSA_PKCS1_PSS_PADDING : RSA_PKCS1_PADDING,
-		                   data, len, sig, siglen);
+		ok = digest_verify(key, alg, d->sha256, data, len, sig, siglen);
 		break;
 	default:
 		return fail(why, whylen, "unsupported algorithm");

@@ -43,6 +43,22 @@ int jws_digests_init(struct jws_digests *d);
 void jws_digests_free(struct jws_digests *d);
 
 /*
+ * A public key made ready once for verification: for each algorithm it
+ * fits, a context with padding and digest set, which each verification
+ * copies (setting one up costs as much as a tenth of an RSA verification).
+ * The key itself is borrowed.
+ */
+struct jws_vkey {
+	EVP_PKEY *pkey;
+	EVP_PKEY_CTX *pctx[JWS_ALG_COUNT]; /* ECDSA and RSA: verify a digest */
+	EVP_MD_CTX *mdctx;                 /* EdDSA: verify the message */
+};
+
+int jws_vkey_init(struct jws_vkey *vk, EVP_PKEY *pkey, enum jws_key_type type,
+                  const struct jws_digests *d);
+void jws_vkey_free(struct jws_vkey *vk);
+
+/*
  * Verify a signature of data under key for alg, with the exact length and
  * range rules of DESIGN §5:
  *  - ES256/ES384: exactly 2 * 32 or 2 * 48 octets r || s with 1 <= r, s < n
@@ -52,7 +68,7 @@ void jws_digests_free(struct jws_digests *d);
  * The caller has checked that the key fits the alg. Returns true when the
  * signature is valid; otherwise false with a short reason in why.
  */
-bool jws_verify(const struct jws_digests *d, enum jws_alg alg, EVP_PKEY *key,
+bool jws_verify(const struct jws_digests *d, enum jws_alg alg, const struct jws_vkey *key,
                 const unsigned char *data, size_t len,
                 const unsigned char *sig, size_t siglen,
                 char *why, size_t whylen);

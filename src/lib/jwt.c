@@ -631,7 +631,7 @@ int writ_verify(const writ_verifier *v, const char *token, size_t len,
 		rc = reject(t, WRIT_TOKEN_MALFORMED, "signature: %s", b64url_strerror(e));
 		goto out;
 	}
-	if (!jws_verify(&v->digests, alg, key->pkey, (const unsigned char *)token,
+	if (!jws_verify(&v->digests, alg, &key->vkey, (const unsigned char *)token,
 	                (size_t)(dot2 - token), sig, siglen, why, sizeof(why))) {
 		rc = reject(t, WRIT_TOKEN_BAD_SIGNATURE, "%s", why);
 		goto out;

@@ -178,7 +178,7 @@ static void run_file(const char *file, enum jws_alg alg, const char *jwk_member,
 			}
 			msg = unhex(json_string_value(json_object_get(tc, "msg")), &msglen);
 			sig = unhex(json_string_value(json_object_get(tc, "sig")), &siglen);
-			got = jws_verify(&digests, alg, set->keys[0].pkey, msg, msglen, sig, siglen,
+			got = jws_verify(&digests, alg, &set->keys[0].vkey, msg, msglen, sig, siglen,
 			                 why, sizeof(why));
 			if (strcmp(result, "valid") == 0) {
 				want = 1;
@@ -262,14 +262,14 @@ static void rfc_vector(const char *file, enum jws_alg alg)
 	ck_assert_ptr_nonnull(dot2);
 	sig = malloc(b64url_decoded_max(strlen(dot2 + 1)));
 	ck_assert_int_eq(b64url_decode(dot2 + 1, strlen(dot2 + 1), sig, &siglen, NULL), B64URL_OK);
-	ck_assert_msg(jws_verify(&digests, alg, set->keys[0].pkey, (const unsigned char *)jws,
+	ck_assert_msg(jws_verify(&digests, alg, &set->keys[0].vkey, (const unsigned char *)jws,
 	                         (size_t)(dot2 - jws), sig, siglen, why, sizeof(why)),
 	              "%s: %s", file, why);
 	/* One flipped bit of the signing input must break it. */
 	{
 		char *copy = strdup(jws);
 		copy[5] ^= 1;
-		ck_assert(!jws_verify(&digests, alg, set->keys[0].pkey, (const unsigned char *)copy,
+		ck_assert(!jws_verify(&digests, alg, &set->keys[0].vkey, (const unsigned char *)copy,
 		                      (size_t)(dot2 - jws), sig, siglen, why, sizeof(why)));
 		free(copy);
 	}
