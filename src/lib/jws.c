@@ -114,24 +114,39 @@ static bool below_l(const unsigned char *s)
 	return false;
 }
 
-/* r || s to the DER that OpenSSL's ECDSA verifier takes. */
-static int ecdsa_der(const unsigned char *sig, size_t half, unsigned char *der,
-                     size_t dersize)
+/* One DER INTEGER (X.690 §8.3) from a fixed-size big-endian value that is
+ * not zero: leading zeros dropped, a zero prepended if the top bit is set. */
+static size_t der_integer(const unsigned char *v, size_t n, unsigned char *out)
 {
-	ECDSA_SIG *es = ECDSA_SIG_new();
-	BIGNUM *r = BN_bin2bn(sig, (int)half, NULL);
-	BIGNUM *s = BN_bin2bn(sig + half, (int)half, NULL);
-	unsigned char *p = der;
-	int n = -1;
+	size_t skip = 0, len;
 
-	if (es && r && s && ECDSA_SIG_set0(es, r, s) == 1) {
-		r = s = NULL; /* now owned by es */
-		if ((size_t)i2d_ECDSA_SIG(es, NULL) <= dersize)
-			n = i2d_ECDSA_SIG(es, &p);
+	while (skip + 1 < n && v[skip] == 0)
+		skip++;
+	len = n - skip + (v[skip] & 0x80 ? 1 : 0);
+	out[0] = 0x02;
+	out[1] = (unsigned char)len;
+	if (v[skip] & 0x80) {
+		out[2] = 0;
+		memcpy(out + 3, v + skip, n - skip);
+	} else {
+		memcpy(out + 2, v + skip, n - skip);
 	}
-	BN_free(r);
-	BN_free(s);
-	ECDSA_SIG_free(es);
+	return 2 + len;
+}
+
+/*
+ * r || s to the DER SEQUENCE that OpenSSL's ECDSA verifier takes. For P-256
+ * and P-384 every length fits one byte (at most 2 * 51 bytes of content),
+ * so no long-form lengths arise.
+ */
+static size_t ecdsa_der(const unsigned char *sig, size_t half, unsigned char *der)
+{
+	size_t n = 2;
+
+	n += der_integer(sig, half, der + n);
+	n += der_integer(sig + half, half, der + n);
+	der[0] = 0x30;
+	der[1] = (unsigned char)(n - 2);
 	return n;
 }
 
@@ -234,10 +249,9 @@ bool jws_verify(const struct jws_digests *d, enum jws_alg alg, const struct jws_
                 const unsigned char *sig, size_t siglen,
                 char *why, size_t whylen)
 {
-	unsigned char der[2 * 48 + 16];
-	size_t half, want;
+	unsigned char der[2 * (2 + 1 + 48) + 2];
+	size_t half, want, n;
 	const unsigned char *order;
-	int n;
 	bool ok;
 
 	switch (alg) {
@@ -250,11 +264,9 @@ bool jws_verify(const struct jws_digests *d, enum jws_alg alg, const struct jws_
 			return bad_length(why, whylen, siglen, 2 * half);
 		if (!in_range(sig, order, half) || !in_range(sig + half, order, half))
 			return fail(why, whylen, "signature value out of range");
-		n = ecdsa_der(sig, half, der, sizeof(der));
-		if (n < 0)
-			return fail(why, whylen, "cannot check the signature");
+		n = ecdsa_der(sig, half, der);
 		ok = digest_verify(key, alg, alg == JWS_ES256 ? d->sha256 : d->sha384,
-		                   data, len, der, (size_t)n);
+		                   data, len, der, n);
 		break;
 	case JWS_EDDSA:
 		if (siglen != 64)

@@ -408,17 +408,28 @@ char *writ_token_claims_json(const writ_token *t)
 
 /* ---- validation ---- */
 
-/* Decode one segment into a fresh buffer (NUL-terminated for JSON). */
-static unsigned char *segment(const char *s, size_t n, size_t *len,
-                              enum b64url_error *e)
+/*
+ * Decode one segment, NUL-terminated (for JSON), into stack (of size
+ * stack_size) when it fits, else into a fresh allocation the caller frees
+ * when it is not stack. NULL when out of memory.
+ */
+static unsigned char *segment(const char *s, size_t n, unsigned char *stack,
+                              size_t stack_size, size_t *len, enum b64url_error *e)
 {
-	unsigned char *out = malloc(b64url_decoded_max(n) + 1);
+	size_t need = b64url_decoded_max(n) + 1;
+	unsigned char *out = need <= stack_size ? stack : malloc(need);
 
 	if (!out)
 		return NULL;
 	*e = b64url_decode(s, n, out, len, NULL);
 	out[*len] = '\0';
 	return out;
+}
+
+static void segment_free(unsigned char *p, const unsigned char *stack)
+{
+	if (p != stack)
+		free(p);
 }
 
 /* RFC 9068 §2.1 and §4: typ is "at+jwt" or "application/at+jwt", either
@@ -582,6 +593,8 @@ static int check_claims(const writ_verifier *v, json_t *c, writ_token *t)
 int writ_verify(const writ_verifier *v, const char *token, size_t len,
                 writ_token *t)
 {
+	/* Headers and signatures are small: decode them on the stack. */
+	unsigned char hbuf[512], sbuf[1024];
 	const char *dot1, *dot2;
 	unsigned char *header = NULL, *sig = NULL, *payload = NULL;
 	size_t hlen, siglen, plen;
@@ -608,7 +621,7 @@ int writ_verify(const writ_verifier *v, const char *token, size_t len,
 		return reject(t, WRIT_TOKEN_MALFORMED, "empty segment");
 
 	rc = WRIT_ENOMEM;
-	header = segment(token, (size_t)(dot1 - token), &hlen, &e);
+	header = segment(token, (size_t)(dot1 - token), hbuf, sizeof(hbuf), &hlen, &e);
 	if (!header)
 		goto out;
 	if (e != B64URL_OK) {
@@ -624,7 +637,7 @@ int writ_verify(const writ_verifier *v, const char *token, size_t len,
 		goto out;
 
 	rc = WRIT_ENOMEM;
-	sig = segment(dot2 + 1, len - (size_t)(dot2 + 1 - token), &siglen, &e);
+	sig = segment(dot2 + 1, len - (size_t)(dot2 + 1 - token), sbuf, sizeof(sbuf), &siglen, &e);
 	if (!sig)
 		goto out;
 	if (e != B64URL_OK) {
@@ -639,7 +652,7 @@ int writ_verify(const writ_verifier *v, const char *token, size_t len,
 
 	/* Only now, with the signature good, are the claims parsed. */
 	rc = WRIT_ENOMEM;
-	payload = segment(dot1 + 1, (size_t)(dot2 - dot1 - 1), &plen, &e);
+	payload = segment(dot1 + 1, (size_t)(dot2 - dot1 - 1), NULL, 0, &plen, &e);
 	if (!payload)
 		goto out;
 	if (e != B64URL_OK) {
@@ -655,9 +668,9 @@ int writ_verify(const writ_verifier *v, const char *token, size_t len,
 	rc = check_claims(v, claims, t);
 out:
 	json_decref(h);
-	free(header);
-	free(sig);
-	free(payload);
+	segment_free(header, hbuf);
+	segment_free(sig, sbuf);
+	segment_free(payload, NULL);
 	return rc;
 }
 
