@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/hmac.h>
@@ -2979,6 +2980,69 @@ static TCase *tcase(Suite *s, const char *name, void (*keys_fn)(void))
 	return tc;
 }
 
+/* =========================================================================
+ * One verifier, many threads: configured once, then only read.
+ * ========================================================================= */
+
+struct worker {
+	const char *good, *bad;
+	int wrong; /* answers that differed from the expected ones */
+};
+
+static void *verify_many(void *arg)
+{
+	struct worker *w = arg;
+	writ_token *mine = writ_token_new();
+	int i;
+
+	for (i = 0; i < 300 && mine; i++) {
+		if (writ_verify(v, w->good, strlen(w->good), mine) != WRIT_OK ||
+		    strcmp(writ_token_scope(mine), "write:payment") != 0)
+			w->wrong++;
+		if (writ_verify(v, w->bad, strlen(w->bad), mine) != WRIT_ETOKEN ||
+		    writ_token_error(mine) != WRIT_TOKEN_BAD_SIGNATURE)
+			w->wrong++;
+	}
+	if (!mine)
+		w->wrong++;
+	writ_token_free(mine);
+	return NULL;
+}
+
+START_TEST(threads_share_a_verifier)
+{
+	const struct test_key *signers[] = { &es, &ed, &es384 };
+	struct worker workers[8];
+	pthread_t threads[8];
+	char *good[3], *bad[3], *claims = test_claims("write:payment");
+	size_t i;
+
+	ck_assert_int_eq(writ_verifier_set_algorithms(v, "ES256,ES384,EdDSA"), WRIT_OK);
+	for (i = 0; i < 3; i++) {
+		char *h = test_header(signers[i]);
+		good[i] = test_token(signers[i], h, claims);
+		bad[i] = strdup(good[i]);
+		/* A changed claims character: the signature no longer holds. */
+		bad[i][strchr(bad[i], '.') - bad[i] + 5] ^= 1;
+		free(h);
+	}
+	for (i = 0; i < 8; i++) {
+		workers[i] = (struct worker){ good[i % 3], bad[i % 3], 0 };
+		ck_assert_int_eq(pthread_create(&threads[i], NULL, verify_many, &workers[i]), 0);
+	}
+	for (i = 0; i < 8; i++) {
+		ck_assert_int_eq(pthread_join(threads[i], NULL), 0);
+		ck_assert_msg(workers[i].wrong == 0, "thread %zu: %d wrong answers", i,
+		              workers[i].wrong);
+	}
+	for (i = 0; i < 3; i++) {
+		free(good[i]);
+		free(bad[i]);
+	}
+	free(claims);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("jwt");
@@ -3080,6 +3144,10 @@ static Suite *suite(void)
 	tcase_add_test(tc, config_issuer_audience_set);
 	tcase_add_test(tc, config_keyset_dropped_early);
 	tcase_add_test(tc, config_keyset_refs);
+
+	tc = tcase(s, "threads", keys_setup);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, threads_share_a_verifier);
 
 	tc = tcase_create("thumbprint");
 	tcase_add_test(tc, thumbprint_rfc7638);
