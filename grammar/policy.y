@@ -50,6 +50,7 @@ static void policy_yyerror(POLICY_YYLTYPE *loc, void *scanner,
 %token K_ROLES "roles" K_NAME "name" K_DESCRIPTION "description"
 %token K_TOKEN_TTL "token-ttl" K_DEFAULT "default"
 %token K_DEFAULT_SCOPE "default-scope" K_SECRET "secret" K_EXPIRES "expires"
+%token K_STACK "stack"
 %token <text> WORD "word" STRING "string"
 
 %type <text> word name keyword opt_string
@@ -70,6 +71,7 @@ statement
 	| role
 	| app
 	| user
+	| stack
 	| error ';'       { yyerrok; }
 	| error '}'       { yyerrok; }
 	;
@@ -116,6 +118,7 @@ resource_item
 	| K_DEFAULT ';'             { parse_resource_default(ps, &@1); }
 	| K_DEFAULT_SCOPE name_list ';' { parse_resource_default_scope(ps, $2, &@1); }
 	| K_PERMISSION name opt_string ';' { parse_permission(ps, &$2, &$3); }
+	| stack
 	| error ';'                 { yyerrok; }
 	;
 
@@ -180,6 +183,44 @@ principal_item
 	| error ';'                 { yyerrok; }
 	;
 
+/* ---- stacks ---- */
+
+stack
+	: K_STACK name '{'          { parse_stack_begin(ps, &$2, NULL, &@1); }
+	  stack_lines '}'           { parse_stack_end(ps); }
+	| K_STACK name K_FOR name '{' { parse_stack_begin(ps, &$4, &$2, &@1); }
+	  stack_lines '}'           { parse_stack_end(ps); }
+	;
+
+stack_lines
+	: %empty
+	| stack_lines stack_line
+	| stack_lines error         { yyerrok; }
+	;
+
+stack_line
+	: name                      { parse_stack_line(ps, &$1, &@1); }
+	  name stack_args ';'       { parse_stack_module(ps, &$3); }
+	| '['                       { parse_stack_line(ps, NULL, &@1); }
+	  stack_actions ']' name stack_args ';' { parse_stack_module(ps, &$5); }
+	| error ';'                 { yyerrok; }
+	;
+
+stack_actions
+	: %empty
+	| stack_actions word '=' word { parse_stack_action(ps, &$2, &$4, &@$); }
+	;
+
+/* Arguments are written as in PAM: pieces that touch form one argument,
+ * so allow=10.0.0.0/8,127.0.0.0/8 is one; spaces separate them. */
+stack_args
+	: %empty
+	| stack_args word           { parse_stack_arg(ps, &$2); }
+	| stack_args STRING         { parse_stack_arg(ps, &$2); }
+	| stack_args '='            { parse_stack_arg(ps, &(struct ast_text){ "=", 1, parse_span(ps, &@2), {0}, false }); }
+	| stack_args ','            { parse_stack_arg(ps, &(struct ast_text){ ",", 1, parse_span(ps, &@2), {0}, false }); }
+	;
+
 /* ---- lists and names ---- */
 
 name_list
@@ -229,6 +270,7 @@ keyword
 	| K_DEFAULT_SCOPE { $$ = lex_keyword_text(ps, "default-scope", &@1); }
 	| K_SECRET      { $$ = lex_keyword_text(ps, "secret", &@1); }
 	| K_EXPIRES     { $$ = lex_keyword_text(ps, "expires", &@1); }
+	| K_STACK       { $$ = lex_keyword_text(ps, "stack", &@1); }
 	;
 
 %%
@@ -262,7 +304,7 @@ static const char *symbol_display(yysymbol_kind_t kind, char *tmp, size_t n)
 
 static bool is_keyword(yysymbol_kind_t kind)
 {
-	return kind >= YYSYMBOL_K_INCLUDE && kind <= YYSYMBOL_K_EXPIRES;
+	return kind >= YYSYMBOL_K_INCLUDE && kind <= YYSYMBOL_K_STACK;
 }
 
 /*

@@ -51,7 +51,7 @@ enum writ_result {
 	WRIT_ENORESOURCE = -6,     /* no such resource (and no default resource) */
 	WRIT_ERANGE = -7,          /* the output buffer is too small */
 	WRIT_EMALFORMED = -8,      /* a scope string is not a list of scope-tokens */
-	WRIT_EDENIED = -9,         /* a required permission is not held */
+	WRIT_EDENIED = -9,         /* denied: a permission not held, or a stack said no */
 	WRIT_ETOKEN = -10,         /* the token is rejected: see writ_token_reason() */
 	WRIT_EKEY = -11,           /* a key or key set is unusable (message given) */
 	WRIT_ECRYPTO = -12,        /* the cryptographic library failed */
@@ -136,6 +136,22 @@ typedef struct writ_policy writ_policy;
  */
 int writ_policy_load(const char *const *paths, size_t npaths, unsigned flags,
                      writ_diagnostics *diags, writ_policy **out);
+
+/*
+ * Options of a load. Zero it, set size to sizeof(struct writ_load_options),
+ * then set what differs from the default; members are only ever appended.
+ */
+struct writ_load_options {
+	size_t size;
+	/* Where loadable modules (NAME.so) are; NULL: the built-in default,
+	 * $(libdir)/writ/modules. */
+	const char *module_dir;
+};
+
+/* writ_policy_load() with options (NULL: the defaults). */
+int writ_policy_load_ex(const char *const *paths, size_t npaths,
+                        const struct writ_load_options *options,
+                        writ_diagnostics *diags, writ_policy **out);
 
 /*
  * The same, from a buffer that need not be NUL-terminated. name is used in
@@ -283,6 +299,83 @@ long writ_principal_role(const writ_policy *policy,
                          enum writ_principal_kind kind, size_t i, size_t j);
 
 /* ------------------------------------------------------------------------
+ * Decision stacks (writ.policy(5), STACKS): Linux-PAM style lists of
+ * modules per facility, run by the calls below.
+ * ------------------------------------------------------------------------ */
+
+/* A token's checked claims; a result object the caller reuses (see Access
+ * tokens below). */
+typedef struct writ_token writ_token;
+
+enum writ_facility {
+	WRIT_FACILITY_CLIENT = 1, /* authenticating a client at the token endpoint */
+	WRIT_FACILITY_GRANT = 2,  /* deciding a token's scopes */
+	WRIT_FACILITY_ACCESS = 3, /* deciding a request that carries a token */
+};
+
+/*
+ * What a request brings besides the question itself. Zero it, set size to
+ * sizeof(struct writ_request), then fill in what is known; members are
+ * only ever appended. A NULL request means: nothing known, and the clock.
+ */
+struct writ_request {
+	size_t size;
+	const char *peer;        /* the peer's address as text, or NULL */
+	double now;              /* seconds since the epoch; 0: the clock */
+	const char *method;      /* access: the HTTP method */
+	const char *path;        /* access: the request path */
+	const char *secret;      /* client: the presented secret (not NUL-ended) */
+	size_t secret_len;
+};
+
+/*
+ * A trace of one decision, for `writ explain` and logs: every stack line
+ * evaluated, with the module's result, the action taken and the reason.
+ * Reusable; reset by each call that is given it.
+ */
+typedef struct writ_trace writ_trace;
+
+writ_trace *writ_trace_new(void);
+void writ_trace_free(writ_trace *trace);
+size_t writ_trace_count(const writ_trace *trace);
+/* Line i as one line of text, e.g.
+ * "grant  required   rbac            success -> ok      granted write:payment";
+ * NULL when out of range. Owned by the trace. */
+const char *writ_trace_line(const writ_trace *trace, size_t i);
+/* The verdict, as "allow" or "deny" with the reason. */
+const char *writ_trace_verdict(const writ_trace *trace);
+
+/*
+ * Authenticate a client (the client stack; by default the `secret` module
+ * against the app's hashed secrets). WRIT_OK, WRIT_EDENIED,
+ * WRIT_ENOPRINCIPAL (the same answer a caller should give as a wrong
+ * secret), WRIT_EINVAL. trace may be NULL.
+ */
+int writ_authenticate(const writ_policy *policy, const char *client_id,
+                      const struct writ_request *req, writ_trace *trace);
+
+/*
+ * writ_grant() with a request and a trace: runs the resource's grant stack
+ * (by default `rbac`, the downscoping). Returns WRIT_EDENIED when the
+ * stack denies; otherwise as writ_grant(). writ_grant() is this call with
+ * a NULL request and no trace.
+ */
+int writ_grant_request(const writ_policy *policy, enum writ_principal_kind kind,
+                       const char *principal, const char *resource,
+                       const char *scope, size_t scope_len,
+                       const struct writ_request *req, writ_trace *trace,
+                       char *out, size_t out_size, size_t *out_len);
+
+/*
+ * Decide a request that carries a verified token: runs the resource's
+ * access stack (by default `scope` with the permissions given to it).
+ * WRIT_OK, WRIT_EDENIED, WRIT_ENORESOURCE, WRIT_EINVAL.
+ */
+int writ_access(const writ_policy *policy, const char *resource,
+                const writ_token *token, const struct writ_request *req,
+                writ_trace *trace);
+
+/* ------------------------------------------------------------------------
  * Access tokens: RFC 9068 JWTs, validated by the rules of RFC 8725 and
  * writ's DESIGN §5, and signed for the token issuer.
  * ------------------------------------------------------------------------ */
@@ -306,9 +399,6 @@ writ_keyset *writ_keyset_ref(writ_keyset *keys);
 void writ_keyset_unref(writ_keyset *keys);
 size_t writ_keyset_count(const writ_keyset *keys);
 const char *writ_keyset_kid(const writ_keyset *keys, size_t i);
-
-/* A token's checked claims; a result object the caller reuses. */
-typedef struct writ_token writ_token;
 
 /* Why a token was rejected. Values are only ever appended. */
 enum writ_token_error {
@@ -414,6 +504,18 @@ int writ_mint(const writ_signer *s, const writ_policy *policy,
               const char *client_id, const char *resource,
               const char *scope, size_t scope_len, uint32_t ttl, double now,
               char **token);
+
+/* ------------------------------------------------------------------------
+ * App secrets.
+ * ------------------------------------------------------------------------ */
+
+/*
+ * Hash an app's client secret, secret[0..len) (NUL bytes allowed), for its
+ * `secret` line: a new PHC string $scrypt$ln=15,r=8,p=1$SALT$HASH with a
+ * random 16-byte salt and a 32-byte hash. *phc receives it; caller frees
+ * with free(). WRIT_OK, WRIT_ENOMEM, WRIT_ECRYPTO, WRIT_EINVAL.
+ */
+int writ_secret_hash(const char *secret, size_t len, char **phc);
 
 #ifdef __cplusplus
 }

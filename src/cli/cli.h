@@ -25,6 +25,8 @@ extern const struct command cmd_grant;
 extern const struct command cmd_verify;
 extern const struct command cmd_token;
 extern const struct command cmd_keygen;
+extern const struct command cmd_explain;
+extern const struct command cmd_hash_secret;
 
 /* Print an error as "writ CMD: message" on stderr. */
 void cli_error(const char *cmd, const char *fmt, ...)
@@ -42,5 +44,8 @@ void cli_print_diagnostics(FILE *f, const writ_diagnostics *diags, int quiet);
  */
 int cli_load_policy(const char *cmd, const char *const *paths, size_t npaths,
                     writ_policy **out);
+/* The same with a module directory (NULL: the default). */
+int cli_load_policy_ex(const char *cmd, const char *const *paths, size_t npaths,
+                       const char *module_dir, writ_policy **out);
 
 #endif

@@ -35,7 +35,8 @@ static const char usage[] =
 	"  -s, --scope SCOPES    requested scopes, separated by spaces\n"
 	"  -h, --help            show this help and exit\n"
 	"\n"
-	"Exit status: 0 success; 1 unknown app, user or resource; 2 usage error,\n"
+	"Exit status: 0 success; 1 unknown app, user or resource, or the grant stack\n"
+	"denied the request; 2 usage error,\n"
 	"malformed scope, or a policy that cannot be loaded.\n";
 
 struct grant_args {
@@ -141,6 +142,8 @@ static int answer(const writ_policy *p, const struct grant_args *a)
 	if (rc == WRIT_OK)
 		for (i = 0; i < a->nresources; i++)
 			printf("%s\t%s\n", a->resources[i], out + offsets[i]);
+	else if (rc == WRIT_EDENIED)
+		cli_error("grant", "the grant stack denied the request (writ explain shows why)");
 	else if (rc == WRIT_EMALFORMED)
 		cli_error("grant", "malformed --scope: scopes are separated by spaces and "
 		          "hold printable ASCII other than '\"' and '\\'");

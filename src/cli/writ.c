@@ -16,6 +16,8 @@ static const struct command *const commands[] = {
 	&cmd_verify,
 	&cmd_token,
 	&cmd_keygen,
+	&cmd_hash_secret,
+	&cmd_explain,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -81,6 +83,13 @@ void cli_print_diagnostics(FILE *f, const writ_diagnostics *diags, int quiet)
 int cli_load_policy(const char *cmd, const char *const *paths, size_t npaths,
                     writ_policy **out)
 {
+	return cli_load_policy_ex(cmd, paths, npaths, NULL, out);
+}
+
+int cli_load_policy_ex(const char *cmd, const char *const *paths, size_t npaths,
+                       const char *module_dir, writ_policy **out)
+{
+	struct writ_load_options opts = { .size = sizeof(opts), .module_dir = module_dir };
 	writ_diagnostics *diags = writ_diagnostics_new();
 	int rc;
 
@@ -88,7 +97,7 @@ int cli_load_policy(const char *cmd, const char *const *paths, size_t npaths,
 		cli_error(cmd, "%s", writ_strerror(WRIT_ENOMEM));
 		return EXIT_USAGE;
 	}
-	rc = writ_policy_load(paths, npaths, 0, diags, out);
+	rc = writ_policy_load_ex(paths, npaths, &opts, diags, out);
 	if (rc != WRIT_OK) {
 		cli_print_diagnostics(stderr, diags, 1);
 		cli_error(cmd, "cannot load the policy: %s", writ_strerror(rc));

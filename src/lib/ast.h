@@ -102,6 +102,36 @@ struct ast_principal {
 	struct ast_principal *next;
 };
 
+/* One `[value=action]` pair of a stack line. */
+struct ast_action {
+	struct ast_text value, action;
+	struct span sp;
+	struct ast_action *next;
+};
+
+/* One line of a stack: CONTROL MODULE ARG... or [value=action...] MODULE ARG...,
+ * where CONTROL may be include or substack, MODULE then naming a stack. */
+struct ast_stack_line {
+	struct ast_text control;     /* .s NULL for the [value=action] form */
+	struct ast_action *actions, **actions_tail;
+	struct span sp;              /* the control */
+	struct ast_text module;
+	struct ast_text *args;       /* in the arena */
+	size_t nargs, capargs;
+	struct ast_stack_line *next;
+};
+
+struct ast_stack {
+	struct ast_text name;        /* .s NULL for a facility's default stack */
+	struct ast_text facility;
+	struct span sp;              /* the 'stack' keyword */
+	struct ast_resource *resource; /* NULL at top level */
+	struct ast_stack_line *lines, **lines_tail;
+	size_t nlines;
+	int facility_id;             /* set by the semantic pass; 0 if invalid */
+	struct ast_stack *next;
+};
+
 struct ast_issuer {
 	struct ast_text url;
 	struct ast_text token_ttl;
@@ -115,7 +145,8 @@ struct ast_policy {
 	struct ast_role *roles, **roles_tail;
 	struct ast_principal *apps, **apps_tail;
 	struct ast_principal *users, **users_tail;
-	size_t nresources, nroles, napps, nusers, nperms;
+	struct ast_stack *stacks, **stacks_tail;
+	size_t nresources, nroles, napps, nusers, nperms, nstacks;
 };
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "codes.h"
 #include "load.h"
+#include "stack.h"
 #include "validate.h"
 
 struct checker {
@@ -514,6 +515,8 @@ void check_policy(struct loader *ld)
 		check_principals(&ck, ld->ast.users, ld->ast.nusers, &ck.user_map, &stamp);
 	if (!ld->oom)
 		check_unused(&ck);
+	if (!ld->oom)
+		check_stacks(ld);
 
 	strmap_free(&ck.resource_map);
 	if (ck.perm_maps)

@@ -30,6 +30,13 @@
 #define E_BAD_SECRET_HASH     "E022"
 #define E_BAD_IDENTIFIER      "E023"
 #define E_TOO_BIG             "E024"
+#define E_BAD_FACILITY        "E025"
+#define E_BAD_CONTROL         "E026"
+#define E_BAD_ACTION          "E027"
+#define E_STACK_MISMATCH      "E028"
+#define E_STACK_CYCLE         "E029"
+#define E_MODULE_ARGS         "E030"
+#define E_MODULE_LOAD         "E031"
 
 /* Warnings: the policy compiles, but something is probably wrong. */
 #define W_PERM_UNGRANTED      "W001"

@@ -10,6 +10,7 @@
 
 #include "codes.h"
 #include "load.h"
+#include "stack.h"
 #include "table.h"
 
 enum { DEFAULT_TOKEN_TTL = 3600 };
@@ -34,12 +35,33 @@ long table_find_perm(const struct writ_policy *t, uint32_t r, const char *name,
 	return -1;
 }
 
+const struct t_hold *table_find_hold(const struct writ_policy *t,
+                                     const struct t_principal *p, uint32_t r)
+{
+	const struct t_hold *h = t->holds + p->holds;
+	size_t lo = 0, hi = p->nholds;
+
+	/* A principal's holds are sorted by resource. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (h[mid].resource == r)
+			return &h[mid];
+		if (h[mid].resource < r)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 void table_free(struct writ_policy *t)
 {
 	int k;
 
 	if (!t)
 		return;
+	stacks_free(t);
+	module_set_free(&t->modules);
 	arena_free(&t->strings);
 	free(t->resources);
 	free(t->perms);
@@ -273,6 +295,27 @@ static bool principal_holds(struct compiler *c, struct t_principal *tp)
 	return build_holds(c, c->scratch, out, &tp->holds, &tp->nholds);
 }
 
+static bool copy_secrets(struct compiler *c, const struct ast_principal *p,
+                         struct t_principal *tp)
+{
+	const struct ast_secret *s;
+	uint32_t n = 0;
+	bool ok = true;
+
+	for (s = p->secrets; s; s = s->next)
+		n++;
+	if (!n)
+		return true;
+	tp->secrets = arena_alloc(&c->t->strings, n * sizeof(*tp->secrets));
+	if (!tp->secrets)
+		return false;
+	for (s = p->secrets; s; s = s->next, tp->nsecrets++) {
+		tp->secrets[tp->nsecrets].hash = copy(c, &s->hash, &ok);
+		tp->secrets[tp->nsecrets].expires_at = s->expires_at;
+	}
+	return ok;
+}
+
 static bool compile_principals(struct compiler *c, struct ast_principal *list,
                                int k, size_t *role_at)
 {
@@ -295,6 +338,7 @@ static bool compile_principals(struct compiler *c, struct ast_principal *list,
 			if (ref->target >= 0)
 				t->principal_roles[(*role_at)++] = (uint32_t)ref->target;
 		tp->nroles = (uint32_t)(*role_at - tp->roles);
+		ok = ok && copy_secrets(c, p, tp);
 		if (!ok || strmap_put(&t->principal_map[k], tp->id, p->id.len, i) == -2 ||
 		    !principal_holds(c, tp))
 			ok = false;
@@ -352,8 +396,11 @@ int compile_policy(struct loader *ld, struct writ_policy **out)
 	                             count_role_refs(ast->users) + 1) * sizeof(uint32_t));
 	ok = ok && t->principal_roles && compile_resources(&c) && compile_roles(&c) &&
 	     compile_principals(&c, ast->apps, 0, &role_at) &&
-	     compile_principals(&c, ast->users, 1, &role_at);
+	     compile_principals(&c, ast->users, 1, &role_at) && compile_stacks(ld, t);
 	free(c.scratch);
+	/* The policy owns the loaded modules from now on. */
+	t->modules = ld->modules;
+	memset(&ld->modules, 0, sizeof(ld->modules));
 	if (!ok) {
 		table_free(t);
 		return WRIT_ENOMEM;

@@ -463,3 +463,101 @@ void parse_roles(struct parse_state *ps, struct ast_ref *roles)
 		p->roles_tail = &(*p->roles_tail)->next;
 	p->has_roles_line = true;
 }
+
+/* ---- stacks ---- */
+
+struct span parse_span(struct parse_state *ps, const POLICY_YYLTYPE *loc)
+{
+	return span_of(ps, loc);
+}
+
+void parse_stack_begin(struct parse_state *ps, const struct ast_text *facility,
+                       const struct ast_text *name, const POLICY_YYLTYPE *kw)
+{
+	struct ast_policy *ast = &ps->ld->ast;
+	struct ast_stack *st = ps_alloc(ps, sizeof(*st));
+
+	st->facility = *facility;
+	if (name)
+		st->name = *name;
+	st->sp = span_of(ps, kw);
+	st->resource = ps->resource;
+	st->lines_tail = &st->lines;
+	*ast->stacks_tail = st;
+	ast->stacks_tail = &st->next;
+	ast->nstacks++;
+	ps->cur_stack = st;
+	ps->cur_line = NULL;
+}
+
+void parse_stack_end(struct parse_state *ps)
+{
+	ps->cur_stack = NULL;
+	ps->cur_line = NULL;
+}
+
+void parse_stack_line(struct parse_state *ps, const struct ast_text *control,
+                      const POLICY_YYLTYPE *loc)
+{
+	struct ast_stack_line *l = ps_alloc(ps, sizeof(*l));
+
+	if (control)
+		l->control = *control;
+	l->sp = span_of(ps, loc);
+	l->actions_tail = &l->actions;
+	*ps->cur_stack->lines_tail = l;
+	ps->cur_stack->lines_tail = &l->next;
+	ps->cur_stack->nlines++;
+	ps->cur_line = l;
+}
+
+void parse_stack_action(struct parse_state *ps, const struct ast_text *value,
+                        const struct ast_text *action, const POLICY_YYLTYPE *loc)
+{
+	struct ast_action *a = ps_alloc(ps, sizeof(*a));
+
+	a->value = *value;
+	a->action = *action;
+	a->sp = span_of(ps, loc);
+	*ps->cur_line->actions_tail = a;
+	ps->cur_line->actions_tail = &a->next;
+}
+
+void parse_stack_module(struct parse_state *ps, const struct ast_text *module)
+{
+	/* Runs when the whole line has been read. */
+	if (ps->cur_line)
+		ps->cur_line->module = *module;
+}
+
+/* Pieces that touch (no blank between) make one argument, as PAM reads
+ * "allow=10.0.0.0/8,127.0.0.0/8". */
+void parse_stack_arg(struct parse_state *ps, const struct ast_text *piece)
+{
+	struct ast_stack_line *l = ps->cur_line;
+	struct ast_text *last;
+
+	if (!l)
+		return;
+	last = l->nargs ? &l->args[l->nargs - 1] : NULL;
+	if (last && last->sp.end_line == piece->sp.line && last->sp.end_col == piece->sp.col) {
+		char *joined = ps_alloc(ps, last->len + piece->len + 1);
+		memcpy(joined, last->s, last->len);
+		memcpy(joined + last->len, piece->s, piece->len + 1);
+		last->s = joined;
+		last->len += piece->len;
+		last->sp.end_line = piece->sp.end_line;
+		last->sp.end_col = piece->sp.end_col;
+		last->bad = last->bad || piece->bad;
+		return;
+	}
+	if (l->nargs == l->capargs) {
+		size_t cap = l->capargs ? l->capargs * 2 : 4;
+		struct ast_text *p = ps_alloc(ps, cap * sizeof(*p));
+		if (l->nargs)
+			memcpy(p, l->args, l->nargs * sizeof(*p));
+		l->args = p;
+		l->capargs = cap;
+	}
+	l->args[l->nargs++] = *piece;
+}

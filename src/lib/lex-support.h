@@ -59,6 +59,17 @@ void parse_roles(struct parse_state *ps, struct ast_ref *roles);
 void parse_set(struct parse_state *ps, struct ast_text *field,
                const struct ast_text *value, const POLICY_YYLTYPE *kw,
                const char *what, const char *block);
+struct span parse_span(struct parse_state *ps, const POLICY_YYLTYPE *loc);
+void parse_stack_begin(struct parse_state *ps, const struct ast_text *facility,
+                       const struct ast_text *name, const POLICY_YYLTYPE *kw);
+void parse_stack_end(struct parse_state *ps);
+void parse_stack_line(struct parse_state *ps, const struct ast_text *control,
+                      const POLICY_YYLTYPE *loc);
+void parse_stack_action(struct parse_state *ps, const struct ast_text *value,
+                        const struct ast_text *action, const POLICY_YYLTYPE *loc);
+void parse_stack_module(struct parse_state *ps, const struct ast_text *module);
+void parse_stack_arg(struct parse_state *ps, const struct ast_text *piece);
+
 /*
  * Put name in front of `list` (NULL to start one). Lists are built in
  * reverse, in linear time; the actions that consume them put them back in

@@ -32,6 +32,7 @@ void loader_init(struct loader *ld, writ_diagnostics *diags)
 	ld->ast.roles_tail = &ld->ast.roles;
 	ld->ast.apps_tail = &ld->ast.apps;
 	ld->ast.users_tail = &ld->ast.users;
+	ld->ast.stacks_tail = &ld->ast.stacks;
 }
 
 void loader_free(struct loader *ld)
@@ -45,6 +46,7 @@ void loader_free(struct loader *ld)
 	}
 	free(ld->sources);
 	free(ld->secrets);
+	module_set_free(&ld->modules);
 	arena_free(&ld->arena);
 }
 

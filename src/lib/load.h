@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "ast.h"
+#include "module_load.h"
 #include "util.h"
 #include "writ.h"
 
@@ -38,6 +39,8 @@ struct loader {
 	size_t errors, warnings;
 	bool oom;
 	bool io_error; /* a path named by the caller could not be read */
+	const char *module_dir;     /* where loadable modules are; may be NULL */
+	struct module_set modules;  /* loaded for this policy */
 	/* Where secrets are written: masked in every quoted source line. */
 	struct span *secrets;
 	size_t nsecrets, capsecrets;

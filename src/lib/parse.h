@@ -25,6 +25,8 @@ struct parse_state {
 	struct ast_resource *resource;
 	struct ast_role *role;
 	struct ast_principal *principal;
+	struct ast_stack *cur_stack;
+	struct ast_stack_line *cur_line;
 	/* scanner side */
 	struct buf str;          /* the string being scanned */
 	uint32_t str_line, str_col;

@@ -32,7 +32,7 @@ const char *writ_strerror(int code)
 	case WRIT_EMALFORMED:
 		return "malformed scope string";
 	case WRIT_EDENIED:
-		return "a required permission is not held";
+		return "denied";
 	}
 	return "unknown error";
 }
@@ -59,18 +59,30 @@ static int finish_load(struct loader *ld, writ_diagnostics *diags,
 int writ_policy_load(const char *const *paths, size_t npaths, unsigned flags,
                      writ_diagnostics *diags, writ_policy **out)
 {
+	if (out)
+		*out = NULL;
+	if (flags != 0)
+		return WRIT_EINVAL;
+	return writ_policy_load_ex(paths, npaths, NULL, diags, out);
+}
+
+int writ_policy_load_ex(const char *const *paths, size_t npaths,
+                        const struct writ_load_options *options,
+                        writ_diagnostics *diags, writ_policy **out)
+{
 	struct loader ld;
 	size_t i, first = writ_diagnostics_count(diags);
 
 	if (!out)
 		return WRIT_EINVAL;
 	*out = NULL;
-	if (flags != 0 || !paths || npaths == 0)
+	if (!paths || npaths == 0 || (options && options->size < sizeof(*options)))
 		return WRIT_EINVAL;
 	for (i = 0; i < npaths; i++)
 		if (!paths[i] || !paths[i][0])
 			return WRIT_EINVAL;
 	loader_init(&ld, diags);
+	ld.module_dir = options && options->module_dir ? options->module_dir : MODULEDIR;
 	for (i = 0; i < npaths && !ld.oom; i++)
 		loader_read_path(&ld, paths[i], NULL, NULL, 0);
 	return finish_load(&ld, diags, first, out);
@@ -89,6 +101,7 @@ int writ_policy_load_buffer(const char *name, const char *data, size_t len,
 	if (flags != 0 || !name || (!data && len))
 		return WRIT_EINVAL;
 	loader_init(&ld, diags);
+	ld.module_dir = MODULEDIR;
 	loader_read_buffer(&ld, name, data ? data : "", len);
 	return finish_load(&ld, diags, first, out);
 }

@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "module_load.h"
 #include "util.h"
 #include "writ.h"
 
@@ -44,11 +45,20 @@ struct t_role {
 	uint32_t holds, nholds; /* in table.holds */
 };
 
+struct t_secret {
+	const char *hash;   /* PHC string */
+	int64_t expires_at; /* 0: never */
+};
+
 struct t_principal {
 	const char *id, *name, *description;
 	uint32_t roles, nroles; /* role indexes in table.principal_roles */
 	uint32_t holds, nholds;
+	struct t_secret *secrets; /* in the strings arena */
+	uint32_t nsecrets;
 };
+
+struct t_stack;
 
 struct writ_policy {
 	atomic_uint refs;
@@ -77,7 +87,16 @@ struct writ_policy {
 	/* (resource, name) -> permission id + 1, open addressing */
 	uint32_t *perm_slots;
 	size_t perm_mask;
+
+	/* [facility] top-level stacks, then [(r + 1) * 4 + facility] per
+	 * resource (empty when the resource declares none): stack.c */
+	struct t_stack *stacks;
+	struct module_set modules; /* closed after the stacks' lines */
 };
+
+/* The hold of principal p on resource r, or NULL. */
+const struct t_hold *table_find_hold(const struct writ_policy *t,
+                                     const struct t_principal *p, uint32_t r);
 
 void table_free(struct writ_policy *t);
 /* The permission id of name on resource r, or -1. */

@@ -367,11 +367,12 @@ static bool phc_id(const char *s, size_t len, size_t *idlen)
 	return i < len && *idlen > 0;
 }
 
-const char *validate_secret_hash(const char *s, size_t len, bool *plaintext)
+const char *parse_secret_hash(const char *s, size_t len, struct secret_hash *out,
+                              bool *plaintext)
 {
 	const char *f[4], *p, *end;
 	size_t n[4], idlen;
-	uint64_t ln, r, par, iter;
+	uint64_t ln = 0, r = 0, par = 0, iter = 0;
 	long salt, hash;
 	const char *why;
 
@@ -407,7 +408,25 @@ const char *validate_secret_hash(const char *s, size_t len, bool *plaintext)
 		return "its salt is shorter than 16 bytes";
 	if (hash < 32)
 		return "its hash is shorter than 32 bytes";
+	out->scheme = n[0] == 6 ? SECRET_HASH_SCRYPT : SECRET_HASH_PBKDF2_SHA256;
+	out->ln = (unsigned)ln;
+	out->r = (unsigned)r;
+	out->p = (unsigned)par;
+	out->iterations = (uint32_t)iter;
+	out->salt = f[2];
+	out->salt_len = n[2];
+	out->salt_bytes = (size_t)salt;
+	out->hash = f[3];
+	out->hash_len = n[3];
+	out->hash_bytes = (size_t)hash;
 	return NULL;
+}
+
+const char *validate_secret_hash(const char *s, size_t len, bool *plaintext)
+{
+	struct secret_hash h;
+
+	return parse_secret_hash(s, len, &h, plaintext);
 }
 
 const char *validate_client_id(const char *s, size_t len)

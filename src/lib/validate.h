@@ -33,6 +33,32 @@ const char *parse_time(const char *s, size_t len, int64_t *epoch);
  * *plaintext is set when the string is no hash at all.
  */
 const char *validate_secret_hash(const char *s, size_t len, bool *plaintext);
+
+/* A secret hash taken apart by parse_secret_hash(). */
+enum secret_hash_scheme {
+	SECRET_HASH_SCRYPT = 1,
+	SECRET_HASH_PBKDF2_SHA256 = 2,
+};
+
+struct secret_hash {
+	enum secret_hash_scheme scheme;
+	unsigned ln, r, p;       /* scrypt: N = 2^ln, block size r, parallelism p */
+	uint32_t iterations;     /* pbkdf2-sha256 */
+	const char *salt;        /* the salt field, in s: unpadded base64 */
+	size_t salt_len;         /* its length in characters */
+	size_t salt_bytes;       /* its length once decoded */
+	const char *hash;        /* the hash field, likewise */
+	size_t hash_len;
+	size_t hash_bytes;
+};
+
+/*
+ * validate_secret_hash(), keeping what it read in *out when the string is
+ * fine (the fields point into s). The base64 is checked for its alphabet
+ * and length only: unused trailing bits are not required to be zero.
+ */
+const char *parse_secret_hash(const char *s, size_t len, struct secret_hash *out,
+                              bool *plaintext);
 /* RFC 6749 appendix A.1: client-id = *VSCHAR, and not empty here. */
 const char *validate_client_id(const char *s, size_t len);
 /* Any other name: not empty, no control character. */

@@ -1,0 +1,324 @@
+/*
+ * modules.c: the built-in modules. Each is a struct writ_module, exactly
+ * as a loadable module would export it.
+ *
+ *   secret   client   the app's hashed secrets (scrypt or PBKDF2), expiry
+ *   rbac     grant    requested ∩ declared ∩ held: the only way a scope
+ *                     enters the granted set
+ *   scope    access   the token's scope claim holds every argument
+ *   claim    access   name=CLAIM (in=V1,V2,... | equals=V)
+ *   network  any      allow=CIDR,... and/or deny=CIDR,... on the peer address
+ *   time     any      days=mon-fri hours=09:00-17:00 tz=Europe/Paris
+ *   permit   any      always success
+ *   deny     any      always deny
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "context.h"
+#include "secret.h"
+#include "table.h"
+#include "validate.h"
+
+#define ALL_FACILITIES \
+	((1u << WRIT_FACILITY_CLIENT) | (1u << WRIT_FACILITY_GRANT) | (1u << WRIT_FACILITY_ACCESS))
+
+static void say(char *reason, size_t n, const char *text)
+{
+	if (n)
+		snprintf(reason, n, "%s", text);
+}
+
+/* ---- permit, deny ---- */
+
+static int permit_decide(const void *state, const writ_context *ctx, char *reason, size_t n)
+{
+	(void)state;
+	(void)ctx;
+	say(reason, n, "always");
+	return WRIT_MODULE_SUCCESS;
+}
+
+static int deny_decide(const void *state, const writ_context *ctx, char *reason, size_t n)
+{
+	(void)state;
+	(void)ctx;
+	say(reason, n, "always");
+	return WRIT_MODULE_DENY;
+}
+
+static const struct writ_module mod_permit = {
+	WRIT_MODULE_TAG, WRIT_MODULE_ABI, "permit", ALL_FACILITIES, NULL, permit_decide, NULL,
+};
+static const struct writ_module mod_deny = {
+	WRIT_MODULE_TAG, WRIT_MODULE_ABI, "deny", ALL_FACILITIES, NULL, deny_decide, NULL,
+};
+
+/* ---- rbac ---- */
+
+static int rbac_decide(const void *state, const writ_context *ctx, char *reason, size_t n)
+{
+	(void)state;
+	if (!ctx->principal || ctx->resource < 0) {
+		say(reason, n, "no principal or resource");
+		return WRIT_MODULE_ERROR;
+	}
+	context_grant_ceiling(ctx);
+	/* Downscoping is no refusal: unknown and unheld scopes are dropped. */
+	say(reason, n, "requested scopes the resource declares and the roles hold");
+	return WRIT_MODULE_SUCCESS;
+}
+
+static const struct writ_module mod_rbac = {
+	WRIT_MODULE_TAG, WRIT_MODULE_ABI, "rbac", 1u << WRIT_FACILITY_GRANT,
+	NULL, rbac_decide, NULL,
+};
+
+/* ---- argument lists shared by the modules below ---- */
+
+struct strings {
+	int n;
+	char **v;
+};
+
+static void strings_free(void *p)
+{
+	struct strings *s = p;
+	int i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	free(s);
+}
+
+static struct strings *strings_new(int n)
+{
+	struct strings *s = calloc(1, sizeof(*s));
+
+	if (s && n > 0 && !(s->v = calloc((size_t)n, sizeof(*s->v)))) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* "key=value": the value when arg starts with key=, else NULL. */
+static const char *arg_value(const char *arg, const char *key)
+{
+	size_t k = strlen(key);
+
+	return strncmp(arg, key, k) == 0 && arg[k] == '=' ? arg + k + 1 : NULL;
+}
+
+/* ---- scope ---- */
+
+static int scope_open(int argc, const char *const *argv, void **state, char *err,
+                      size_t errlen, int *bad)
+{
+	struct strings *s = strings_new(argc);
+	int i;
+
+	if (!s) {
+		say(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < argc; i++) {
+		if (!writ_scope_token_valid(argv[i], strlen(argv[i]))) {
+			snprintf(err, errlen, "\"%s\" is not a scope-token", argv[i]);
+			*bad = i;
+			strings_free(s);
+			return -1;
+		}
+		if (!(s->v[s->n] = strdup(argv[i]))) {
+			strings_free(s);
+			say(err, errlen, "out of memory");
+			return -1;
+		}
+		s->n++;
+	}
+	*state = s;
+	return 0;
+}
+
+static int scope_decide(const void *state, const writ_context *ctx, char *reason, size_t n)
+{
+	const struct strings *s = state;
+	const char *claim = ctx->token ? writ_token_scope(ctx->token) : NULL;
+	size_t missing = 0;
+	int rc;
+
+	if (!claim) {
+		say(reason, n, "no verified token");
+		return WRIT_MODULE_ERROR;
+	}
+	if (!s || s->n == 0) {
+		say(reason, n, "nothing required");
+		return WRIT_MODULE_SUCCESS;
+	}
+	rc = writ_check(claim, strlen(claim), (const char *const *)s->v, (size_t)s->n, &missing);
+	if (rc == WRIT_OK) {
+		say(reason, n, "every required scope is granted");
+		return WRIT_MODULE_SUCCESS;
+	}
+	if (rc == WRIT_EDENIED) {
+		snprintf(reason, n, "insufficient scope: %s is not granted", s->v[missing]);
+		return WRIT_MODULE_DENY;
+	}
+	say(reason, n, "malformed scope claim");
+	return WRIT_MODULE_ERROR;
+}
+
+static const struct writ_module mod_scope = {
+	WRIT_MODULE_TAG, WRIT_MODULE_ABI, "scope", 1u << WRIT_FACILITY_ACCESS,
+	scope_open, scope_decide, strings_free,
+};
+
+/* ---- claim ---- */
+
+/* v[0] is the claim name; v[1..] the values it may equal. */
+static int claim_open(int argc, const char *const *argv, void **state, char *err,
+                      size_t errlen, int *bad)
+{
+	const char *name = NULL, *values = NULL, *v;
+	struct strings *s;
+	int i, nvalues = 1;
+
+	for (i = 0; i < argc; i++) {
+		if ((v = arg_value(argv[i], "name")) && !name) {
+			name = v;
+		} else if (((v = arg_value(argv[i], "in")) || (v = arg_value(argv[i], "equals"))) &&
+		           !values) {
+			values = v;
+			if (strncmp(argv[i], "equals=", 7) == 0 && strchr(v, ',')) {
+				snprintf(err, errlen, "equals= takes one value; use in=A,B for several");
+				*bad = i;
+				return -1;
+			}
+		} else {
+			snprintf(err, errlen, "unknown or repeated argument \"%s\": "
+			         "claim takes name=CLAIM and in=V1,V2 or equals=V", argv[i]);
+			*bad = i;
+			return -1;
+		}
+	}
+	if (!name || !*name || !values || !*values) {
+		snprintf(err, errlen, "claim needs name=CLAIM and in=V1,V2 (or equals=V)");
+		return -1;
+	}
+	for (v = values; *v; v++)
+		nvalues += *v == ',';
+	s = strings_new(nvalues + 1);
+	if (!s || !(s->v[0] = strdup(name)))
+		goto oom;
+	s->n = 1;
+	for (v = values;;) {
+		const char *end = strchr(v, ',');
+		size_t len = end ? (size_t)(end - v) : strlen(v);
+		if (len == 0) {
+			snprintf(err, errlen, "an empty value in \"%s\"", values);
+			strings_free(s);
+			return -1;
+		}
+		if (!(s->v[s->n] = strndup(v, len)))
+			goto oom;
+		s->n++;
+		if (!end)
+			break;
+		v = end + 1;
+	}
+	*state = s;
+	return 0;
+oom:
+	strings_free(s);
+	say(err, errlen, "out of memory");
+	return -1;
+}
+
+static int claim_decide(const void *state, const writ_context *ctx, char *reason, size_t n)
+{
+	const struct strings *s = state;
+	const char *value = writ_context_claim(ctx, s->v[0]);
+	int i;
+
+	if (!value) {
+		snprintf(reason, n, "claim %s is absent or not a string", s->v[0]);
+		return WRIT_MODULE_DENY;
+	}
+	for (i = 1; i < s->n; i++) {
+		if (strcmp(value, s->v[i]) == 0) {
+			snprintf(reason, n, "claim %s is one of the allowed values", s->v[0]);
+			return WRIT_MODULE_SUCCESS;
+		}
+	}
+	snprintf(reason, n, "claim %s has another value", s->v[0]);
+	return WRIT_MODULE_DENY;
+}
+
+static const struct writ_module mod_claim = {
+	WRIT_MODULE_TAG, WRIT_MODULE_ABI, "claim", 1u << WRIT_FACILITY_ACCESS,
+	claim_open, claim_decide, strings_free,
+};
+
+/* ---- secret ---- */
+
+static int secret_decide(const void *state, const writ_context *ctx, char *reason, size_t n)
+{
+	const struct t_principal *p = ctx->principal;
+	const char *presented;
+	size_t len = 0;
+	uint32_t i;
+	bool expired = false;
+
+	(void)state;
+	presented = writ_context_client_secret(ctx, &len);
+	if (!p || !presented) {
+		say(reason, n, "no client secret presented");
+		return WRIT_MODULE_DENY;
+	}
+	/* Every unexpired secret is tried (rotation keeps two alive). The slow
+	 * hash is the cost; a cache of proven secrets belongs to the service. */
+	for (i = 0; i < p->nsecrets; i++) {
+		const struct t_secret *s = &p->secrets[i];
+		if (s->expires_at && ctx->now >= (double)s->expires_at) {
+			expired = true;
+			continue;
+		}
+		if (secret_verify(s->hash, strlen(s->hash), presented, len) == WRIT_OK) {
+			say(reason, n, "the secret matches");
+			return WRIT_MODULE_SUCCESS;
+		}
+	}
+	say(reason, n, expired ? "the secret does not match an unexpired one"
+	                       : "the secret does not match");
+	return WRIT_MODULE_DENY;
+}
+
+static const struct writ_module mod_secret = {
+	WRIT_MODULE_TAG, WRIT_MODULE_ABI, "secret", 1u << WRIT_FACILITY_CLIENT,
+	NULL, secret_decide, NULL,
+};
+
+/* ---- the registry ---- */
+
+extern const struct writ_module mod_network, mod_time;
+
+const struct writ_module *const builtin_modules[] = {
+	&mod_secret, &mod_rbac, &mod_scope, &mod_claim, &mod_network, &mod_time,
+	&mod_permit, &mod_deny, NULL,
+};
+
+const struct writ_module *module_builtin(const char *name)
+{
+	size_t i;
+
+	for (i = 0; builtin_modules[i]; i++)
+		if (strcmp(builtin_modules[i]->name, name) == 0)
+			return builtin_modules[i];
+	return NULL;
+}

@@ -1,0 +1,63 @@
+/*
+ * stack.h: decision stacks, compiled. A stack is flattened into lines with
+ * a level (an included stack is inlined at its includer's level, a
+ * substack one level deeper), each with its control compiled into an
+ * action per module result, as Linux-PAM does. Running it is a loop, an
+ * index and a switch.
+ */
+#ifndef WRIT_STACK_H
+#define WRIT_STACK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "load.h"
+#include "writ_module.h"
+
+#define STACK_RESULTS 4      /* enum writ_module_result */
+#define STACK_MAX_LEVEL 8    /* substack nesting */
+#define STACK_MAX_DEPTH 16   /* include and substack nesting together */
+
+/* Actions; a positive value is a jump over that many lines. */
+enum {
+	ACT_IGNORE = 0,
+	ACT_OK = -1,
+	ACT_DONE = -2,
+	ACT_BAD = -3,
+	ACT_DIE = -4,
+	ACT_RESET = -5,
+};
+
+struct t_line {
+	uint8_t level;
+	bool substack;          /* the line that opens a substack: not run */
+	int16_t actions[STACK_RESULTS];
+	const struct writ_module *module;
+	void *state;            /* from the module's open() */
+	const char *text;       /* "requisite network allow=10.0.0.0/8", for traces */
+};
+
+struct t_stack {
+	struct t_line *lines;
+	uint32_t nlines;
+};
+
+/* The built-in modules, and a module by name (NULL if unknown). */
+extern const struct writ_module *const builtin_modules[];
+const struct writ_module *module_builtin(const char *name);
+
+/* The stack a facility runs on resource r (-1: the top-level one). */
+const struct t_stack *stack_for(const struct writ_policy *t, long r, int facility);
+/* Run a stack; WRIT_MODULE_SUCCESS means allow. trace_add may be NULL. */
+int stack_run(const struct t_stack *s, const writ_context *ctx,
+              void (*trace_add)(void *arg, const struct t_line *line, int result,
+                                const char *action, const char *reason),
+              void *trace_arg);
+
+/* The semantic pass and compiler for stacks (check.c and compile.c call). */
+void check_stacks(struct loader *ld);
+struct writ_policy;
+bool compile_stacks(struct loader *ld, struct writ_policy *t);
+void stacks_free(struct writ_policy *t);
+
+#endif
