@@ -7,7 +7,7 @@
 #include "cli.h"
 
 static const char usage[] =
-	"Usage: writ lint [--werror] [-q] PATH...\n"
+	"Usage: writ lint [--werror] [-q] [--module-dir DIR] PATH...\n"
 	"\n"
 	"Check a policy: read it, resolve every name and check every rule exactly as\n"
 	"loading it for use does, then report every error and warning of every file.\n"
@@ -21,6 +21,8 @@ static const char usage[] =
 	"Options:\n"
 	"  -W, --werror  treat warnings as errors (exit 1 when there is any)\n"
 	"  -q, --quiet   print errors only: no warnings, no summary\n"
+	"      --module-dir DIR  where loadable modules are (default: the\n"
+	"                    installed module directory)\n"
 	"  -h, --help    show this help and exit\n"
 	"\n"
 	"Exit status: 0 no error (warnings may be printed); 1 errors, or warnings\n"
@@ -54,10 +56,12 @@ static int run(int argc, char **argv)
 	static const struct option options[] = {
 		{ "werror", no_argument, NULL, 'W' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "module-dir", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	writ_diagnostics *diags;
+	struct writ_load_options opts = { .size = sizeof(opts) };
 	writ_policy *policy = NULL;
 	int werror = 0, quiet = 0, c, rc, status;
 
@@ -70,6 +74,11 @@ static int run(int argc, char **argv)
 		case 'q':
 			quiet = 1;
 			break;
+		case 'M':
+			opts.module_dir = optarg;
+			break;
+		case ':':
+			return cli_usage_error("lint", "option '%s' needs a value", argv[optind - 1]);
 		case 'h':
 			fputs(usage, stdout);
 			return EXIT_OK;
@@ -88,8 +97,8 @@ static int run(int argc, char **argv)
 		cli_error("lint", "%s", writ_strerror(WRIT_ENOMEM));
 		return EXIT_USAGE;
 	}
-	rc = writ_policy_load((const char *const *)argv + optind,
-	                      (size_t)(argc - optind), 0, diags, &policy);
+	rc = writ_policy_load_ex((const char *const *)argv + optind,
+	                         (size_t)(argc - optind), &opts, diags, &policy);
 	cli_print_diagnostics(stdout, diags, quiet);
 	if (!quiet)
 		summary((const char *const *)argv + optind, argc - optind, policy, diags);
