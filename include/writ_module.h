@@ -60,7 +60,8 @@ struct writ_module {
 	            char *err, size_t errlen, int *bad_arg);
 	/*
 	 * Decide one request. reason (reasonlen bytes, may be written) says
-	 * why, for `writ explain` and logs; never put a secret in it. Called
+	 * why, for `writ explain` and logs; never put a secret in it. When
+	 * reasonlen is 0 nobody asked why: skip formatting it. Called
 	 * from any number of threads at once: state is read-only here.
 	 */
 	int (*decide)(const void *state, const writ_context *ctx,

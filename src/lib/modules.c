@@ -29,7 +29,8 @@
 static void say(char *reason, size_t n, const char *text)
 {
 	if (n)
-		snprintf(reason, n, "%s", text);
+		if (n)
+			snprintf(reason, n, "%s", text);
 }
 
 /* ---- permit, deny ---- */
@@ -167,7 +168,8 @@ static int scope_decide(const void *state, const writ_context *ctx, char *reason
 		return WRIT_MODULE_SUCCESS;
 	}
 	if (rc == WRIT_EDENIED) {
-		snprintf(reason, n, "insufficient scope: %s is not granted", s->v[missing]);
+		if (n)
+			snprintf(reason, n, "insufficient scope: %s is not granted", s->v[missing]);
 		return WRIT_MODULE_DENY;
 	}
 	say(reason, n, "malformed scope claim");
@@ -247,16 +249,19 @@ static int claim_decide(const void *state, const writ_context *ctx, char *reason
 	int i;
 
 	if (!value) {
-		snprintf(reason, n, "claim %s is absent or not a string", s->v[0]);
+		if (n)
+			snprintf(reason, n, "claim %s is absent or not a string", s->v[0]);
 		return WRIT_MODULE_DENY;
 	}
 	for (i = 1; i < s->n; i++) {
 		if (strcmp(value, s->v[i]) == 0) {
-			snprintf(reason, n, "claim %s is one of the allowed values", s->v[0]);
+			if (n)
+				snprintf(reason, n, "claim %s is one of the allowed values", s->v[0]);
 			return WRIT_MODULE_SUCCESS;
 		}
 	}
-	snprintf(reason, n, "claim %s has another value", s->v[0]);
+	if (n)
+		snprintf(reason, n, "claim %s has another value", s->v[0]);
 	return WRIT_MODULE_DENY;
 }
 

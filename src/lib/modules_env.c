@@ -89,32 +89,38 @@ static int network_decide(const void *state, const writ_context *ctx, char *reas
 	int in;
 
 	if (!peer) {
-		snprintf(reason, len, "the peer address is unknown");
+		if (len)
+			snprintf(reason, len, "the peer address is unknown");
 		return WRIT_MODULE_ERROR;
 	}
 	if (n->deny) {
 		in = cidr_match(n->deny, peer);
 		if (in < 0) {
-			snprintf(reason, len, "the peer address is malformed");
+			if (len)
+				snprintf(reason, len, "the peer address is malformed");
 			return WRIT_MODULE_ERROR;
 		}
 		if (in) {
-			snprintf(reason, len, "%s is in a denied network", peer);
+			if (len)
+				snprintf(reason, len, "%s is in a denied network", peer);
 			return WRIT_MODULE_DENY;
 		}
 	}
 	if (n->allow) {
 		in = cidr_match(n->allow, peer);
 		if (in < 0) {
-			snprintf(reason, len, "the peer address is malformed");
+			if (len)
+				snprintf(reason, len, "the peer address is malformed");
 			return WRIT_MODULE_ERROR;
 		}
 		if (!in) {
-			snprintf(reason, len, "%s is outside the allowed networks", peer);
+			if (len)
+				snprintf(reason, len, "%s is outside the allowed networks", peer);
 			return WRIT_MODULE_DENY;
 		}
 	}
-	snprintf(reason, len, "%s is allowed", peer);
+	if (len)
+		snprintf(reason, len, "%s is allowed", peer);
 	return WRIT_MODULE_SUCCESS;
 }
 
@@ -250,7 +256,8 @@ static int time_decide(const void *state, const writ_context *ctx, char *reason,
 	inside = (w->days >> lt.weekday & 1) &&
 	         (w->from < w->to ? minute >= w->from && minute < w->to
 	                          : minute >= w->from || minute < w->to);
-	snprintf(reason, n, "local time %04d-%02d-%02d %02d:%02d is %s the window", lt.year,
+	if (n)
+		snprintf(reason, n, "local time %04d-%02d-%02d %02d:%02d is %s the window", lt.year,
 	         lt.month, lt.day, lt.hour, lt.minute, inside ? "inside" : "outside");
 	return inside ? WRIT_MODULE_SUCCESS : WRIT_MODULE_DENY;
 }

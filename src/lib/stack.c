@@ -597,7 +597,10 @@ int stack_run(const struct t_stack *s, const writ_context *ctx,
 		}
 		if (line->substack)
 			continue;
-		result = line->module->decide(line->state, ctx, reason, sizeof(reason));
+		/* Reasons are only for traces: without one, modules get no room
+		 * and skip formatting them. */
+		result = line->module->decide(line->state, ctx, reason,
+		                              trace_add ? sizeof(reason) : 0);
 		if (result < 0 || result >= STACK_RESULTS) {
 			/* An unknown result is bad, whatever the control says. */
 			snprintf(reason, sizeof(reason), "module returned %d, which is no result", result);
