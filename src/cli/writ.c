@@ -117,8 +117,8 @@ static void print_help(FILE *f)
 	      "\n"
 	      "Commands:\n", f);
 	for (i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
-	fputs("  help       show help for writ or for a command\n"
+		fprintf(f, "  %-12s %s\n", commands[i]->name, commands[i]->summary);
+	fputs("  help         show help for writ or for a command\n"
 	      "\n"
 	      "Options:\n"
 	      "  -h, --help     show this help and exit\n"

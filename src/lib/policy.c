@@ -33,6 +33,12 @@ const char *writ_strerror(int code)
 		return "malformed scope string";
 	case WRIT_EDENIED:
 		return "denied";
+	case WRIT_ETOKEN:
+		return "the token is rejected";
+	case WRIT_EKEY:
+		return "a key or key set is unusable";
+	case WRIT_ECRYPTO:
+		return "the cryptographic library failed";
 	}
 	return "unknown error";
 }

@@ -35,13 +35,13 @@
  *  - a salt of at most 256 bytes and a hash of at most 64 bytes: pbkdf2
  *    runs all its iterations again for every 32 bytes of hash.
  */
-#define CAP_SCRYPT_LN 20
-#define CAP_SCRYPT_RP 128
-#define CAP_SCRYPT_MEM_LOG2 30  /* 128 * r * N <= 2^30 bytes */
+#define CAP_SCRYPT_LN        20
+#define CAP_SCRYPT_RP        128
+#define CAP_SCRYPT_MEM_LOG2  30 /* 128 * r * N <= 2^30 bytes */
 #define CAP_SCRYPT_WORK_LOG2 24 /* N * r * p <= 2^24 */
-#define CAP_PBKDF2_ITER 10000000
-#define CAP_SALT_BYTES 256
-#define CAP_HASH_BYTES 64
+#define CAP_PBKDF2_ITER      10000000
+#define CAP_SALT_BYTES       256
+#define CAP_HASH_BYTES       64
 
 /* OpenSSL's memory limit for scrypt: V (128 * r * (N + 2) bytes) and B
  * (128 * r * p bytes) of the largest computation the caps allow, with

@@ -13,9 +13,9 @@
 
 /* What secret_hash() makes: scrypt with N = 2^15, r = 8, p = 1 (32 MiB),
  * a 16-byte random salt and a 32-byte hash. */
-#define SECRET_SCRYPT_LN 15
-#define SECRET_SCRYPT_R 8
-#define SECRET_SCRYPT_P 1
+#define SECRET_SCRYPT_LN  15
+#define SECRET_SCRYPT_R   8
+#define SECRET_SCRYPT_P   1
 #define SECRET_SALT_BYTES 16
 #define SECRET_HASH_BYTES 32
 

@@ -3,7 +3,7 @@
 . "$top_srcdir/tests/cli/lib.sh"
 
 main_usage='Usage: writ COMMAND [OPTION]... [ARG]...'
-lint_usage='Usage: writ lint [--werror] [-q] PATH...'
+lint_usage='Usage: writ lint [--werror] [-q] [--module-dir DIR] PATH...'
 grant_usage='Usage: writ grant --policy PATH (--client ID | --user ID)'
 
 # The main help: the same text on stdout for --help, -h and help.
@@ -20,9 +20,14 @@ for form in -h help; do
 done
 # It names every command with its summary.
 for line in \
-	'  lint       check policy files and report every error and warning' \
-	'  grant      print the scopes a principal gets on resources' \
-	'  help       show help for writ or for a command'
+	'  lint         check policy files and report every error and warning' \
+	'  grant        print the scopes a principal gets on resources' \
+	'  verify       validate a JWT access token against a key set' \
+	'  token        mint a signed access token offline through the grant API' \
+	'  keygen       generate a signing key and its public key set' \
+	'  hash-secret  hash an app secret for a policy' \
+	'  explain      explain a grant or access decision, line by line' \
+	'  help         show help for writ or for a command'
 do
 	checks=$((checks + 1))
 	grep -Fxq -- "$line" "$tmp/help.txt" || fail "writ --help: no line '$line'"
