@@ -119,6 +119,10 @@ static bool parse_item(const struct item *it, struct cidr_prefix *p, char *why, 
 	slash = strchr(text, '/');
 	if (slash)
 		*slash = '\0';
+	if (text[0] == '\0') {
+		say(why, whylen, "%s has no address before the /", shown(it->s, it->len, show));
+		return false;
+	}
 	memset(p, 0, sizeof(*p));
 	p->family = strchr(text, ':') ? AF_INET6 : AF_INET;
 	if (inet_pton(p->family, text, p->addr) != 1) {
@@ -178,8 +182,8 @@ struct cidr_list *cidr_parse(const char *list, char *why, size_t whylen)
 	}
 	for (s = list; *s; s++) {
 		if (strchr(" \t\n\r\v\f", *s)) {
-			say(why, whylen,
-			    "an address list cannot contain white space; separate items with a comma only");
+			say(why, whylen, "an address list cannot contain white space; "
+			                 "separate items with a comma only");
 			return NULL;
 		}
 		n += *s == ',';
@@ -197,8 +201,8 @@ struct cidr_list *cidr_parse(const char *list, char *why, size_t whylen)
 		items[i].s = s;
 		items[i].len = (size_t)(comma - s);
 		if (items[i].len == 0) {
-			say(why, whylen, "item %zu of the address list is empty (two commas, or a comma at an end)",
-			    i + 1);
+			say(why, whylen, "item %zu of the address list is empty "
+			                 "(two commas, or a comma at an end)", i + 1);
 			goto fail;
 		}
 		if (!parse_item(&items[i], &l->prefixes[i], why, whylen))
@@ -206,7 +210,8 @@ struct cidr_list *cidr_parse(const char *list, char *why, size_t whylen)
 		for (j = 0; j < i; j++) {
 			if (!same(&l->prefixes[j], &l->prefixes[i]))
 				continue;
-			if (items[j].len == items[i].len && memcmp(items[j].s, items[i].s, items[i].len) == 0)
+			if (items[j].len == items[i].len &&
+			    memcmp(items[j].s, items[i].s, items[i].len) == 0)
 				say(why, whylen, "%s is listed twice",
 				    shown(items[i].s, items[i].len, show));
 			else

@@ -377,7 +377,10 @@ static const char *read_block(struct tz *z, const unsigned char *p, const struct
 	if (!z->trans || !z->trans_type || !z->types)
 		return "out of memory";
 	for (i = 0; i < h->timecnt; i++) {
-		z->trans[i] = tsize == 8 ? be64(p + (size_t)i * 8) : (int32_t)be32(p + (size_t)i * 4);
+		if (tsize == 8)
+			z->trans[i] = be64(p + (size_t)i * 8);
+		else
+			z->trans[i] = (int32_t)be32(p + (size_t)i * 4);
 		if (i > 0 && z->trans[i] <= z->trans[i - 1])
 			return "transition times are not in ascending order";
 		z->trans_type[i] = types[i];
@@ -417,10 +420,10 @@ static const char *parse_tzif(struct tz *z, const unsigned char *p, size_t len)
 	size = block_size(&h, 4);
 	if (size > len - TZIF_HEADER)
 		return "truncated version 1 data (or counts larger than the file)";
-	off = TZIF_HEADER;
+	off = 0; /* where the header of the block used starts */
 	if (h.version != '\0') {
 		/* Skip the version 1 data for the 64-bit block after it. */
-		off += (size_t)size;
+		off = TZIF_HEADER + (size_t)size;
 		if (len - off < TZIF_HEADER)
 			return "truncated version 2+ header";
 		if ((why = read_header(p + off, len - off, &h)))
