@@ -570,12 +570,26 @@ END_TEST
 static const int word_word[] = { WORD, WORD, 0 };
 static const int no_tokens[] = { 0 };
 
+/* The punctuation of stack lines is tokens, not errors. */
+START_TEST(stack_punctuation)
+{
+	int kinds[8];
+	size_t n = lex_all("[a=b]", kinds, NULL, 8, NULL);
+
+	ck_assert_uint_eq(n, 5);
+	ck_assert_int_eq(kinds[0], '[');
+	ck_assert_int_eq(kinds[1], WORD);
+	ck_assert_int_eq(kinds[2], '=');
+	ck_assert_int_eq(kinds[3], WORD);
+	ck_assert_int_eq(kinds[4], ']');
+	ck_assert_int_eq(kinds[5], 0);
+}
+END_TEST
+
 START_TEST(unexpected_ascii)
 {
-	expect_error("a = b", "E002 1:3 unexpected character '='", NULL, word_word);
+	/* = [ ] are punctuation of stack lines; ( and ) belong to nothing. */
 	expect_error("a(b", "E002 1:2 unexpected character '('", NULL, word_word);
-	expect_error("a[b", "E002 1:2 unexpected character '['", NULL, word_word);
-	expect_error("a]b", "E002 1:2 unexpected character ']'", NULL, word_word);
 	expect_error("a\\b", "E002 1:2 unexpected character '\\'", NULL, word_word);
 	expect_error("a)b", "E002 1:2 unexpected character ')'", NULL, word_word);
 }
@@ -614,13 +628,13 @@ START_TEST(unexpected_characters_each_reported)
 
 	/* Two multi-byte characters in a row are two characters, each one
 	 * column wide. */
-	scan(&sc, "\xc3\xa9\xc3\xa8=");
+	scan(&sc, "\xc3\xa9\xc3\xa8(");
 	ck_assert_uint_eq(writ_diagnostics_count(sc.diags), 3);
 	expect_diag(sc.diags, 0, "E002 1:1 unexpected character U+00E9",
 	            "names with characters outside ASCII must be quoted");
 	expect_diag(sc.diags, 1, "E002 1:2 unexpected character U+00E8",
 	            "names with characters outside ASCII must be quoted");
-	expect_diag(sc.diags, 2, "E002 1:3 unexpected character '='", NULL);
+	expect_diag(sc.diags, 2, "E002 1:3 unexpected character '('", NULL);
 	d = writ_diagnostics_get(sc.diags, 1);
 	ck_assert_uint_eq(d->end_line, 1);
 	ck_assert_uint_eq(d->end_column, 3);
@@ -733,9 +747,9 @@ START_TEST(diagnostic_locations_after_multibyte)
 {
 	struct scan sc;
 
-	scan(&sc, "x \"\xc3\xa9\xe2\x82\xac\" = \"\xf0\x9f\x98\x80\\q\"");
+	scan(&sc, "x \"\xc3\xa9\xe2\x82\xac\" ) \"\xf0\x9f\x98\x80\\q\"");
 	ck_assert_uint_eq(writ_diagnostics_count(sc.diags), 2);
-	expect_diag(sc.diags, 0, "E002 1:8 unexpected character '='", NULL);
+	expect_diag(sc.diags, 0, "E002 1:8 unexpected character ')'", NULL);
 	expect_diag(sc.diags, 1, "E004 1:12 invalid escape sequence '\\q' in string",
 	            "escapes are \\\" \\\\ \\/ \\n \\t \\r and \\uXXXX");
 	scan_free(&sc);
@@ -800,6 +814,7 @@ static Suite *suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("unexpected characters");
+	tcase_add_test(tc, stack_punctuation);
 	tcase_add_test(tc, unexpected_ascii);
 	tcase_add_test(tc, unexpected_control);
 	tcase_add_test(tc, unexpected_non_ascii);
