@@ -50,9 +50,11 @@ const struct writ_module *module_load(struct module_set *set, const char *dir,
 		return NULL;
 	}
 	if (stat(path, &st) != 0) {
-		snprintf(why, whylen, errno == ENOENT ? "unknown module \"%s\" (no %s)"
-		                                      : "cannot read module \"%s\" (%s)",
-		         name, errno == ENOENT ? path : strerror(errno));
+		if (errno == ENOENT)
+			snprintf(why, whylen, "unknown module \"%s\" (no %s.so in the module directory)",
+			         name, name);
+		else
+			snprintf(why, whylen, "cannot read module \"%s\": %s", name, strerror(errno));
 		return NULL;
 	}
 	/* Code that others could replace would decide for us: refuse it. */

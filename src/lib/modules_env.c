@@ -232,7 +232,7 @@ static int time_open(int argc, const char *const *argv, void **state, char *err,
 	}
 	w->zone = tz_load(ZONEINFO_DIR, zone, why, sizeof(why));
 	if (!w->zone) {
-		snprintf(err, errlen, "time zone %s: %s", zone, why);
+		snprintf(err, errlen, "%s", why);
 		i = tz_arg;
 		goto fail;
 	}
