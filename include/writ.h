@@ -338,11 +338,12 @@ typedef struct writ_trace writ_trace;
 writ_trace *writ_trace_new(void);
 void writ_trace_free(writ_trace *trace);
 size_t writ_trace_count(const writ_trace *trace);
-/* Line i as one line of text, e.g.
- * "grant  required   rbac            success -> ok      granted write:payment";
- * NULL when out of range. Owned by the trace. */
+/* Line i as one line of text, indented two spaces per substack level:
+ * "LINE AS WRITTEN: RESULT -> ACTION (reason)", e.g.
+ * "requisite network allow=10.0.0.0/8: deny -> die (192.168.1.1 is outside
+ * the allowed networks)"; NULL when out of range. Owned by the trace. */
 const char *writ_trace_line(const writ_trace *trace, size_t i);
-/* The verdict, as "allow" or "deny" with the reason. */
+/* The verdict: "allow" or "deny". */
 const char *writ_trace_verdict(const writ_trace *trace);
 
 /*

@@ -118,6 +118,7 @@ struct ast_stack_line {
 	struct ast_text module;
 	struct ast_text *args;       /* in the arena */
 	size_t nargs, capargs;
+	bool reported;               /* a nesting problem was said already */
 	struct ast_stack_line *next;
 };
 

@@ -86,5 +86,7 @@ const struct diag_code diag_codes[] = {
 	  "A directory named on the command line or by include holds no *.writ file." },
 	{ W_HTTP_ISSUER, "http-issuer",
 	  "The issuer identifier uses http on a loopback host: fine for a demonstration, never for production (RFC 8414 section 2 requires https)." },
+	{ W_CLIENT_STACK_IN_RESOURCE, "client-stack-in-resource",
+	  "A client stack inside a resource block never runs: a client authenticates before its request names a resource. Move it to top level." },
 	{ NULL, NULL, NULL },
 };

@@ -48,6 +48,7 @@
 #define W_ALREADY_LOADED      "W007"
 #define W_EMPTY_DIRECTORY     "W008"
 #define W_HTTP_ISSUER         "W009"
+#define W_CLIENT_STACK_IN_RESOURCE "W010"
 
 struct diag_code {
 	const char *code;

@@ -131,14 +131,16 @@ static bool line_actions(struct loader *ld, const struct ast_stack_line *l, int1
 			continue;
 		}
 		if (v == STACK_RESULTS) {
-			dflt = act;
+			/* libpam applies the first default=; later ones find every
+			 * value set already. */
+			if (!has_default)
+				dflt = act;
 			has_default = true;
 		} else {
 			actions[v] = act;
 			given[v] = true;
 		}
 	}
-	(void)has_default;
 	set_default(actions, given, dflt);
 	return ok;
 }
@@ -222,7 +224,8 @@ static void check_module_line(struct loader *ld, const struct ast_stack *st,
 	}
 	if (st->facility_id && !(m->facilities & (1u << st->facility_id))) {
 		diag_error(ld, &l->module.sp, E_MODULE_ARGS,
-		           "module \"%s\" cannot stand in a %s stack", m->name,
+		           "module \"%s\" cannot stand in %s %s stack", m->name,
+		           st->facility_id == WRIT_FACILITY_ACCESS ? "an" : "a",
 		           facility_names[st->facility_id]);
 		return;
 	}
@@ -277,24 +280,39 @@ static void check_line(struct loader *ld, const struct ast_stack *st,
 	check_module_line(ld, st, l);
 }
 
-/* Include and substack chains: no cycle, bounded depth. */
+/*
+ * Include and substack chains: no cycle, at most STACK_MAX_DEPTH stacks
+ * deep and STACK_MAX_LEVEL substacks deep (the dispatcher keeps one saved
+ * state per level). Each offending line is reported once.
+ */
 static bool check_nesting(struct loader *ld, const struct ast_stack *st,
-                          const struct ast_stack **path, int depth,
-                          const struct ast_stack_line *via)
+                          const struct ast_stack **path, int depth, int level,
+                          struct ast_stack_line *via)
 {
-	const struct ast_stack_line *l;
+	struct ast_stack_line *l;
+	const char *problem = NULL;
 	int i;
 
-	for (i = 0; i < depth; i++) {
-		if (path[i] == st) {
-			diag_error(ld, &via->module.sp, E_STACK_CYCLE,
-			           "stack \"%s\" includes itself", st->name.s);
+	for (i = 0; i < depth && !problem; i++)
+		if (path[i] == st)
+			problem = "cycle";
+	if (!problem && depth >= STACK_MAX_DEPTH)
+		problem = "depth";
+	if (!problem && level > STACK_MAX_LEVEL)
+		problem = "level";
+	if (problem) {
+		if (via->reported)
 			return false;
-		}
-	}
-	if (depth >= STACK_MAX_DEPTH) {
-		diag_error(ld, &via->module.sp, E_STACK_CYCLE, "stacks nest deeper than %d levels",
-		           STACK_MAX_DEPTH);
+		via->reported = true;
+		if (problem[0] == 'c')
+			diag_error(ld, &via->module.sp, E_STACK_CYCLE, "stack \"%s\" includes itself",
+			           st->name.s);
+		else if (problem[0] == 'd')
+			diag_error(ld, &via->module.sp, E_STACK_CYCLE,
+			           "stacks nest deeper than %d levels", STACK_MAX_DEPTH);
+		else
+			diag_error(ld, &via->module.sp, E_STACK_CYCLE,
+			           "substacks nest deeper than %d levels", STACK_MAX_LEVEL);
 		return false;
 	}
 	path[depth] = st;
@@ -304,7 +322,8 @@ static bool check_nesting(struct loader *ld, const struct ast_stack *st,
 		if (!c || (strcmp(c, "include") != 0 && strcmp(c, "substack") != 0))
 			continue;
 		target = find_named(ld, l->module.s);
-		if (target && !check_nesting(ld, target, path, depth + 1, l))
+		if (target && !check_nesting(ld, target, path, depth + 1,
+		                             level + (c[0] == 's' ? 1 : 0), l))
 			return false;
 	}
 	return true;
@@ -326,6 +345,10 @@ void check_stacks(struct loader *ld)
 		if (st->name.s && st->resource)
 			diag_error(ld, &st->name.sp, E_STACK_MISMATCH,
 			           "a named stack is declared at top level, not in a resource");
+		else if (st->resource && st->facility_id == WRIT_FACILITY_CLIENT)
+			diag_warning(ld, &st->facility.sp, W_CLIENT_STACK_IN_RESOURCE,
+			             "a client stack in a resource never runs: clients authenticate "
+			             "before they name a resource");
 		for (other = ld->ast.stacks; other != st; other = other->next) {
 			if (st->name.s && other->name.s && strcmp(st->name.s, other->name.s) == 0) {
 				diag_error(ld, &st->name.sp, E_DUPLICATE, "stack \"%s\" is defined twice",
@@ -346,7 +369,7 @@ void check_stacks(struct loader *ld)
 	for (st = ld->ast.stacks; st && !ld->oom; st = st->next) {
 		for (l = st->lines; l; l = l->next)
 			check_line(ld, st, l);
-		check_nesting(ld, st, path, 0, NULL);
+		check_nesting(ld, st, path, 0, 0, NULL);
 	}
 }
 
@@ -487,6 +510,7 @@ static bool compile_one(struct loader *ld, struct writ_policy *t, const struct a
 		f.ok = default_stack(&f, facility);
 	out->lines = f.lines;
 	out->nlines = (uint32_t)f.n;
+	out->declared = true;
 	return f.ok;
 }
 
@@ -546,7 +570,8 @@ void stacks_free(struct writ_policy *t)
  * top-level one (declared or built in). */
 const struct t_stack *stack_for(const struct writ_policy *t, long r, int facility)
 {
-	if (r >= 0 && t->stacks[(size_t)(r + 1) * 4 + (size_t)facility].lines)
+	/* A resource's own stack, even an empty one (which denies). */
+	if (r >= 0 && t->stacks[(size_t)(r + 1) * 4 + (size_t)facility].declared)
 		return &t->stacks[(size_t)(r + 1) * 4 + (size_t)facility];
 	return &t->stacks[facility];
 }
@@ -619,12 +644,12 @@ int stack_run(const struct t_stack *s, const writ_context *ctx,
 			continue;
 		case ACT_OK:
 		case ACT_DONE:
+			/* As libpam on a live run: an ignore given ok or done counts
+			 * too, and makes the status ignore, which fails in the end. */
 			if (impression == IMPRESSION_UNDEF ||
 			    (impression == IMPRESSION_POSITIVE && status == WRIT_MODULE_SUCCESS)) {
-				if (result != WRIT_MODULE_IGNORE) {
-					impression = IMPRESSION_POSITIVE;
-					status = result;
-				}
+				impression = IMPRESSION_POSITIVE;
+				status = result;
 			}
 			if (impression == IMPRESSION_POSITIVE && action == ACT_DONE)
 				goto decided;

@@ -40,6 +40,7 @@ struct t_line {
 struct t_stack {
 	struct t_line *lines;
 	uint32_t nlines;
+	bool declared; /* by the policy or built in, as opposed to absent */
 };
 
 /* The built-in modules, and a module by name (NULL if unknown). */
