@@ -39,6 +39,6 @@ for spec in "ES256 ecdsap256 nistp256" "RS256 rsa3072 ^rsa.3072.bits" "EdDSA ed2
 		printf "verify %-6s %10.0f/s   openssl speed %-10s %10.0f/s   %6.1f%%   target >= 90%%   %s\n", alg, w, size, p, 100 * r, verdict
 	}'
 done
-if [ "${BENCH_QUICK:-0}" = 1 ]; then rounds=1; else rounds=9; fi
+if [ "${BENCH_QUICK:-0}" = 1 ]; then rounds=1; else rounds=21; fi
 "$builddir/bench/bench-grant" "$rounds" || status=1
 exit $status

@@ -247,18 +247,31 @@ fail:
 static int time_decide(const void *state, const writ_context *ctx, char *reason, size_t n)
 {
 	const struct window *w = state;
-	struct tz_time lt;
-	int minute;
+	int64_t utc = (int64_t)writ_context_time(ctx), local, day;
+	int32_t off = 0;
+	int minute, wday;
 	bool inside;
 
-	tz_local(w->zone, (int64_t)writ_context_time(ctx), &lt);
-	minute = lt.hour * 60 + lt.minute;
-	inside = (w->days >> lt.weekday & 1) &&
+	/* Only the weekday and the minute of the day matter: the zone's offset
+	 * and two divisions, no calendar (1970-01-01 was a Thursday). */
+	if (tz_offset(w->zone, utc, &off) != 0) {
+		if (n)
+			snprintf(reason, n, "the time is out of range");
+		return WRIT_MODULE_ERROR;
+	}
+	local = utc + off;
+	day = local >= 0 ? local / 86400 : (local - 86399) / 86400;
+	minute = (int)((local - day * 86400) / 60);
+	wday = (int)(((day + 4) % 7 + 7) % 7);
+	inside = (w->days >> wday & 1) &&
 	         (w->from < w->to ? minute >= w->from && minute < w->to
 	                          : minute >= w->from || minute < w->to);
-	if (n)
+	if (n) {
+		struct tz_time lt;
+		tz_local(w->zone, utc, &lt);
 		snprintf(reason, n, "local time %04d-%02d-%02d %02d:%02d is %s the window", lt.year,
-	         lt.month, lt.day, lt.hour, lt.minute, inside ? "inside" : "outside");
+		         lt.month, lt.day, lt.hour, lt.minute, inside ? "inside" : "outside");
+	}
 	return inside ? WRIT_MODULE_SUCCESS : WRIT_MODULE_DENY;
 }
 
