@@ -248,13 +248,15 @@ double context_now(const struct writ_request *req)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static bool request_ok(const struct writ_request *req)
+bool context_request_ok(const struct writ_request *req)
 {
-	return !req || req->size >= offsetof(struct writ_request, secret_len) + sizeof(size_t);
+	/* A caller built against an older header passes a smaller size; this
+	 * version needs every member it reads. */
+	return !req || req->size >= sizeof(*req);
 }
 
-static int lookup_principal(const struct writ_policy *t, enum writ_principal_kind kind,
-                            const char *id, const struct t_principal **p)
+int context_lookup_principal(const struct writ_policy *t, enum writ_principal_kind kind,
+                             const char *id, const struct t_principal **p)
 {
 	long i;
 
@@ -273,7 +275,7 @@ int writ_authenticate(const writ_policy *t, const char *client_id,
 	writ_context c;
 	int rc;
 
-	if (!t || !client_id || !request_ok(req))
+	if (!t || !client_id || !context_request_ok(req))
 		return WRIT_EINVAL;
 	memset(&c, 0, sizeof(c));
 	c.policy = t;
@@ -282,7 +284,7 @@ int writ_authenticate(const writ_policy *t, const char *client_id,
 	c.resource = -1;
 	c.req = req;
 	c.now = context_now(req);
-	if ((rc = lookup_principal(t, WRIT_PRINCIPAL_APP, client_id, &c.principal)) != WRIT_OK)
+	if ((rc = context_lookup_principal(t, WRIT_PRINCIPAL_APP, client_id, &c.principal)) != WRIT_OK)
 		return rc;
 	return context_run(&c, tr) == WRIT_MODULE_SUCCESS ? WRIT_OK : WRIT_EDENIED;
 }
@@ -383,7 +385,7 @@ int writ_access(const writ_policy *t, const char *resource, const writ_token *to
 	writ_context c;
 	long r;
 
-	if (!t || !token || !request_ok(req) || writ_token_error(token) != WRIT_TOKEN_VALID)
+	if (!t || !token || !context_request_ok(req) || writ_token_error(token) != WRIT_TOKEN_VALID)
 		return WRIT_EINVAL;
 	r = resource ? strmap_get(&t->resource_map, resource, strlen(resource))
 	             : t->default_resource;

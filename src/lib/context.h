@@ -26,6 +26,11 @@ void context_grant_ceiling(const writ_context *c);
 /* Run the facility's stack; the result is WRIT_MODULE_SUCCESS or not. */
 int context_run(writ_context *c, writ_trace *tr);
 double context_now(const struct writ_request *req);
+/* Is req (NULL or filled in by the caller) one this version can read? */
+bool context_request_ok(const struct writ_request *req);
+/* The app or user id in the policy: WRIT_OK, WRIT_ENOPRINCIPAL, WRIT_EINVAL. */
+int context_lookup_principal(const struct writ_policy *t, enum writ_principal_kind kind,
+                             const char *id, const struct t_principal **p);
 /* A grant for a known principal and resource through the grant stack. */
 int context_grant(const struct writ_policy *t, const struct t_principal *p,
                   enum writ_principal_kind kind, uint32_t r, const char *scope,

@@ -18,20 +18,6 @@ int writ_scope_token_valid(const char *s, size_t len)
 	return s && validate_scope_token(s, len) == NULL;
 }
 
-static int lookup(const struct writ_policy *t, enum writ_principal_kind kind,
-                  const char *principal, const struct t_principal **p)
-{
-	long i;
-
-	if (kind != WRIT_PRINCIPAL_APP && kind != WRIT_PRINCIPAL_USER)
-		return WRIT_EINVAL;
-	i = strmap_get(&t->principal_map[kind - 1], principal, strlen(principal));
-	if (i < 0)
-		return WRIT_ENOPRINCIPAL;
-	*p = &t->principals[kind - 1][i];
-	return WRIT_OK;
-}
-
 static long lookup_resource(const struct writ_policy *t, const char *resource)
 {
 	if (!resource)
@@ -54,9 +40,9 @@ int writ_grant_request(const writ_policy *t, enum writ_principal_kind kind,
 	if (out_len)
 		*out_len = 0;
 	if (!t || !principal || (!scope && scope_len) || (!out && out_size) ||
-	    (req && req->size < sizeof(*req)))
+	    !context_request_ok(req))
 		return WRIT_EINVAL;
-	if ((rc = lookup(t, kind, principal, &p)) != WRIT_OK)
+	if ((rc = context_lookup_principal(t, kind, principal, &p)) != WRIT_OK)
 		return rc;
 	if ((r = lookup_resource(t, resource)) < 0)
 		return WRIT_ENORESOURCE;
@@ -91,7 +77,7 @@ int writ_grant_each(const writ_policy *t, enum writ_principal_kind kind,
 	if (!t || !principal || (!resources && nresources) || !offsets ||
 	    (!scope && scope_len) || (!out && out_size))
 		return WRIT_EINVAL;
-	if ((rc = lookup(t, kind, principal, &p)) != WRIT_OK)
+	if ((rc = context_lookup_principal(t, kind, principal, &p)) != WRIT_OK)
 		return rc;
 	for (i = 0; i < nresources; i++)
 		if (lookup_resource(t, resources[i]) < 0)
