@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cidr.h"
+#include "util.h"
 
 /* The longest item read: an IPv6 address with an IPv4 tail and a length. */
 #define MAX_ITEM 64
@@ -31,19 +32,6 @@ struct item {
 	size_t len;
 };
 
-static void say(char *why, size_t whylen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void say(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!why || whylen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-}
 
 /* s[0..len) fit for a message: printable ASCII, at most MAX_ITEM bytes. */
 static const char *shown(const char *s, size_t len, char out[MAX_ITEM + 4])
@@ -110,7 +98,7 @@ static bool parse_item(const struct item *it, struct cidr_prefix *p, char *why, 
 	bool host_bits = false;
 
 	if (it->len > MAX_ITEM) {
-		say(why, whylen, "%s is not an IPv4 or IPv6 address",
+		put_reason(why, whylen, "%s is not an IPv4 or IPv6 address",
 		    shown(it->s, it->len, show));
 		return false;
 	}
@@ -120,20 +108,20 @@ static bool parse_item(const struct item *it, struct cidr_prefix *p, char *why, 
 	if (slash)
 		*slash = '\0';
 	if (text[0] == '\0') {
-		say(why, whylen, "%s has no address before the /", shown(it->s, it->len, show));
+		put_reason(why, whylen, "%s has no address before the /", shown(it->s, it->len, show));
 		return false;
 	}
 	memset(p, 0, sizeof(*p));
 	p->family = strchr(text, ':') ? AF_INET6 : AF_INET;
 	if (inet_pton(p->family, text, p->addr) != 1) {
-		say(why, whylen, "%s is not an IPv4 or IPv6 address",
+		put_reason(why, whylen, "%s is not an IPv4 or IPv6 address",
 		    shown(text, strlen(text), show));
 		return false;
 	}
 	max = p->family == AF_INET ? 32 : 128;
 	p->plen = max;
 	if (slash && !prefix_length(slash + 1, max, &p->plen)) {
-		say(why, whylen, "%s: the prefix length must be a number from 0 to %u",
+		put_reason(why, whylen, "%s: the prefix length must be a number from 0 to %u",
 		    shown(it->s, it->len, show), max);
 		return false;
 	}
@@ -149,7 +137,7 @@ static bool parse_item(const struct item *it, struct cidr_prefix *p, char *why, 
 	}
 	if (host_bits) {
 		inet_ntop(p->family, p->addr, fixed, sizeof(fixed));
-		say(why, whylen, "%s has host bits set; write %s/%u", shown(it->s, it->len, show),
+		put_reason(why, whylen, "%s has host bits set; write %s/%u", shown(it->s, it->len, show),
 		    fixed, p->plen);
 		return false;
 	}
@@ -177,12 +165,12 @@ struct cidr_list *cidr_parse(const char *list, char *why, size_t whylen)
 	size_t n = 1, i, j;
 
 	if (!list || !*list) {
-		say(why, whylen, "an address list cannot be empty");
+		put_reason(why, whylen, "an address list cannot be empty");
 		return NULL;
 	}
 	for (s = list; *s; s++) {
 		if (strchr(" \t\n\r\v\f", *s)) {
-			say(why, whylen, "an address list cannot contain white space; "
+			put_reason(why, whylen, "an address list cannot contain white space; "
 			                 "separate items with a comma only");
 			return NULL;
 		}
@@ -191,7 +179,7 @@ struct cidr_list *cidr_parse(const char *list, char *why, size_t whylen)
 	items = calloc(n, sizeof(*items));
 	l = calloc(1, sizeof(*l) + n * sizeof(l->prefixes[0]));
 	if (!items || !l) {
-		say(why, whylen, "out of memory");
+		put_reason(why, whylen, "out of memory");
 		goto fail;
 	}
 	for (i = 0, s = list; i < n; i++, s = comma + 1) {
@@ -201,7 +189,7 @@ struct cidr_list *cidr_parse(const char *list, char *why, size_t whylen)
 		items[i].s = s;
 		items[i].len = (size_t)(comma - s);
 		if (items[i].len == 0) {
-			say(why, whylen, "item %zu of the address list is empty "
+			put_reason(why, whylen, "item %zu of the address list is empty "
 			                 "(two commas, or a comma at an end)", i + 1);
 			goto fail;
 		}
@@ -212,10 +200,10 @@ struct cidr_list *cidr_parse(const char *list, char *why, size_t whylen)
 				continue;
 			if (items[j].len == items[i].len &&
 			    memcmp(items[j].s, items[i].s, items[i].len) == 0)
-				say(why, whylen, "%s is listed twice",
+				put_reason(why, whylen, "%s is listed twice",
 				    shown(items[i].s, items[i].len, show));
 			else
-				say(why, whylen, "%s is the same as %s, listed before it",
+				put_reason(why, whylen, "%s is the same as %s, listed before it",
 				    shown(items[i].s, items[i].len, show),
 				    shown(items[j].s, items[j].len, show2));
 			goto fail;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "tz.h"
+#include "util.h"
 
 /* A local time type (RFC 8536 section 3.2, ttinfo). */
 struct tz_type {
@@ -46,19 +47,6 @@ struct tz {
 	struct tz_rule rule;
 };
 
-static void say(char *why, size_t whylen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void say(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!why || whylen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- calendar arithmetic (proleptic Gregorian) ---- */
 
@@ -543,7 +531,7 @@ struct tz *tz_load(const char *zoneinfo_dir, const char *name, char *why, size_t
 	size_t len, plen;
 
 	if (problem) {
-		say(why, whylen, "%s", problem);
+		put_reason(why, whylen, "%s", problem);
 		return NULL;
 	}
 	if (!zoneinfo_dir)
@@ -551,25 +539,25 @@ struct tz *tz_load(const char *zoneinfo_dir, const char *name, char *why, size_t
 	plen = strlen(zoneinfo_dir) + strlen(name) + 2;
 	path = malloc(plen);
 	if (!path) {
-		say(why, whylen, "out of memory");
+		put_reason(why, whylen, "out of memory");
 		return NULL;
 	}
 	snprintf(path, plen, "%s/%s", zoneinfo_dir, name);
 	data = read_small_file(path, &len);
 	if (!data) {
 		if (errno == ENOENT)
-			say(why, whylen, "unknown time zone %s (no file %s)", name, path);
+			put_reason(why, whylen, "unknown time zone %s (no file %s)", name, path);
 		else
-			say(why, whylen, "cannot read time zone %s from %s: %s", name, path,
+			put_reason(why, whylen, "cannot read time zone %s from %s: %s", name, path,
 			    errno == EFBIG ? "larger than 1 MiB" : strerror(errno));
 		free(path);
 		return NULL;
 	}
 	z = calloc(1, sizeof(*z));
 	if (!z) {
-		say(why, whylen, "out of memory");
+		put_reason(why, whylen, "out of memory");
 	} else if ((problem = parse_tzif(z, data, len))) {
-		say(why, whylen, "time zone %s (%s): %s", name, path, problem);
+		put_reason(why, whylen, "time zone %s (%s): %s", name, path, problem);
 		tz_free(z);
 		z = NULL;
 	}

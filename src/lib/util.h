@@ -51,6 +51,9 @@ void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 /* Grow by n bytes and return where they start (NUL-terminated after),
  * for the caller to fill; NULL when out of memory. */
 char *buf_extend(struct buf *b, size_t n);
+/* Write a reason into why (whylen bytes; nothing when whylen is 0). */
+void put_reason(char *why, size_t whylen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* Give up ownership of the contents: a malloc'd string, or NULL on OOM. */
 char *buf_steal(struct buf *b);
 
