@@ -77,7 +77,8 @@ const char *writ_context_peer(const writ_context *c)
 
 double writ_context_time(const writ_context *c)
 {
-	return c->now;
+	/* Read when a module asks: most decisions never look at the clock. */
+	return context_now(c->req);
 }
 
 const char *writ_context_client_secret(const writ_context *c, size_t *len)
@@ -283,7 +284,6 @@ int writ_authenticate(const writ_policy *t, const char *client_id,
 	c.kind = WRIT_PRINCIPAL_APP;
 	c.resource = -1;
 	c.req = req;
-	c.now = context_now(req);
 	if ((rc = context_lookup_principal(t, WRIT_PRINCIPAL_APP, client_id, &c.principal)) != WRIT_OK)
 		return rc;
 	return context_run(&c, tr) == WRIT_MODULE_SUCCESS ? WRIT_OK : WRIT_EDENIED;
@@ -365,7 +365,6 @@ int context_grant(const struct writ_policy *t, const struct t_principal *p,
 	c.requested = any ? scope : res->default_scope;
 	c.requested_len = any ? scope_len : res->default_scope_len;
 	c.req = req;
-	c.now = context_now(req);
 	c.granted_words = (res->perm_count + 63) / 64;
 	c.granted = c.granted_words <= SMALL_WORDS ? small : calloc(c.granted_words, sizeof(uint64_t));
 	if (!c.granted)
@@ -397,6 +396,5 @@ int writ_access(const writ_policy *t, const char *resource, const writ_token *to
 	c.resource = r;
 	c.token = token;
 	c.req = req;
-	c.now = context_now(req);
 	return context_run(&c, tr) == WRIT_MODULE_SUCCESS ? WRIT_OK : WRIT_EDENIED;
 }

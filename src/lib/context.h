@@ -15,8 +15,7 @@ struct writ_context {
 	const char *requested;               /* grant: the request (or defaults) */
 	size_t requested_len;
 	const writ_token *token;             /* access */
-	const struct writ_request *req;      /* may be NULL */
-	double now;
+	const struct writ_request *req;      /* may be NULL; its time, or the clock */
 	uint64_t *granted;                   /* grant: narrowed by modules */
 	size_t granted_words;
 };

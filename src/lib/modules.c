@@ -279,6 +279,7 @@ static int secret_decide(const void *state, const writ_context *ctx, char *reaso
 	size_t len = 0;
 	uint32_t i;
 	bool expired = false;
+	double now = writ_context_time(ctx);
 
 	(void)state;
 	presented = writ_context_client_secret(ctx, &len);
@@ -290,7 +291,7 @@ static int secret_decide(const void *state, const writ_context *ctx, char *reaso
 	 * hash is the cost; a cache of proven secrets belongs to the service. */
 	for (i = 0; i < p->nsecrets; i++) {
 		const struct t_secret *s = &p->secrets[i];
-		if (s->expires_at && ctx->now >= (double)s->expires_at) {
+		if (s->expires_at && now >= (double)s->expires_at) {
 			expired = true;
 			continue;
 		}
