@@ -103,7 +103,7 @@ static bool action_value(const char *s, int16_t *act)
 	return true;
 }
 
-/* The actions of a line, diagnosing what is wrong. */
+/* The actions of a line, diagnosing what is wrong (ld NULL: silently). */
 static bool line_actions(struct loader *ld, const struct ast_stack_line *l, int16_t *actions)
 {
 	bool given[STACK_RESULTS] = { false }, ok = true;
@@ -116,10 +116,18 @@ static bool line_actions(struct loader *ld, const struct ast_stack_line *l, int1
 		return control_actions(l->control.s, actions);
 	for (a = l->actions; a; a = a->next) {
 		v = result_index(a->value.s);
+		if (v < 0 && !ld) {
+			ok = false;
+			continue;
+		}
 		if (v < 0) {
 			diag(ld, &a->value.sp, WRIT_SEVERITY_ERROR, E_BAD_ACTION,
 			     "values are success, deny, ignore, error and default",
 			     "unknown value \"%s\"", a->value.s);
+			ok = false;
+			continue;
+		}
+		if (!action_value(a->action.s, &act) && !ld) {
 			ok = false;
 			continue;
 		}
@@ -329,6 +337,83 @@ static bool check_nesting(struct loader *ld, const struct ast_stack *st,
 	return true;
 }
 
+/* A stack flattened as the compiler will, for checks on what runs. */
+struct unit {
+	uint8_t level;
+	bool marker;
+	struct ast_stack_line *line;
+};
+
+struct units {
+	struct unit *v;
+	size_t n, cap;
+	bool oom;
+};
+
+static void dry_flatten(struct loader *ld, const struct ast_stack *st, uint8_t level,
+                        int depth, struct units *u)
+{
+	struct ast_stack_line *l;
+
+	if (!st || depth > STACK_MAX_DEPTH || level > STACK_MAX_LEVEL)
+		return; /* a nesting error, reported by check_nesting */
+	for (l = st->lines; l && !u->oom; l = l->next) {
+		const char *c = l->control.s;
+		bool sub = c && strcmp(c, "substack") == 0;
+
+		if (c && strcmp(c, "include") == 0) {
+			dry_flatten(ld, find_named(ld, l->module.s), level, depth + 1, u);
+			continue;
+		}
+		if (u->n == u->cap) {
+			size_t cap = u->cap ? u->cap * 2 : 16;
+			struct unit *p = realloc(u->v, cap * sizeof(*p));
+			if (!p) {
+				u->oom = true;
+				return;
+			}
+			u->v = p;
+			u->cap = cap;
+		}
+		u->v[u->n++] = (struct unit){ level, sub, l };
+		if (sub)
+			dry_flatten(ld, find_named(ld, l->module.s), (uint8_t)(level + 1), depth + 1, u);
+	}
+}
+
+/* A jump must land inside its level: the dispatcher's skip, simulated. */
+static void check_jumps(struct loader *ld, const struct units *u)
+{
+	size_t i, j;
+	int r;
+
+	for (i = 0; i < u->n; i++) {
+		struct ast_stack_line *l = u->v[i].line;
+		int16_t actions[STACK_RESULTS];
+
+		if (u->v[i].marker || l->control.s || l->reported ||
+		    !line_actions(NULL, l, actions))
+			continue;
+		for (r = 0; r < STACK_RESULTS; r++) {
+			int a = actions[r];
+			if (a <= 0)
+				continue;
+			for (j = i; j + 1 < u->n && u->v[j + 1].level >= u->v[i].level && a > 0; a--)
+				do
+					j++;
+				while (j + 1 < u->n && u->v[j + 1].level > u->v[i].level);
+			if (a > 0) {
+				l->reported = true;
+				diag_error(ld, &l->sp, E_BAD_ACTION,
+				           "a jump of %d line%s leaves the stack: only %d line%s follow%s it",
+				           actions[r], actions[r] == 1 ? "" : "s", actions[r] - a,
+				           actions[r] - a == 1 ? "" : "s", actions[r] - a == 1 ? "s" : "");
+				break;
+			}
+		}
+	}
+}
+
 void check_stacks(struct loader *ld)
 {
 	struct ast_stack *st, *other;
@@ -370,6 +455,18 @@ void check_stacks(struct loader *ld)
 		for (l = st->lines; l; l = l->next)
 			check_line(ld, st, l);
 		check_nesting(ld, st, path, 0, 0, NULL);
+	}
+	/* Jumps, on each stack that runs (named ones run where they are used). */
+	for (st = ld->ast.stacks; st && !ld->oom; st = st->next) {
+		struct units u = { 0 };
+		if (st->name.s || !st->facility_id)
+			continue;
+		dry_flatten(ld, st, 0, 0, &u);
+		if (u.oom)
+			ld->oom = true;
+		else
+			check_jumps(ld, &u);
+		free(u.v);
 	}
 }
 
