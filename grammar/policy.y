@@ -50,11 +50,11 @@ static void policy_yyerror(POLICY_YYLTYPE *loc, void *scanner,
 %token K_ROLES "roles" K_NAME "name" K_DESCRIPTION "description"
 %token K_TOKEN_TTL "token-ttl" K_DEFAULT "default"
 %token K_DEFAULT_SCOPE "default-scope" K_SECRET "secret" K_EXPIRES "expires"
-%token K_STACK "stack"
+%token K_STACK "stack" K_SIGNING_KEY "signing-key"
 %token <text> WORD "word" STRING "string"
 
 %type <text> word name keyword opt_string
-%type <ref> name_list string_list
+%type <ref> name_list string_list key_options
 %type <kind> audience
 
 %%
@@ -95,6 +95,7 @@ issuer_items
 
 issuer_item
 	: K_TOKEN_TTL word ';'      { parse_set(ps, &ps->issuer->token_ttl, &$2, &@1, "token-ttl", "issuer"); }
+	| K_SIGNING_KEY STRING key_options ';' { parse_signing_key(ps, &$2, $3); }
 	| error ';'                 { yyerrok; }
 	;
 
@@ -221,6 +222,12 @@ stack_args
 	| stack_args ','            { parse_stack_arg(ps, &(struct ast_text){ ",", 1, parse_span(ps, &@2), {0}, false }); }
 	;
 
+/* current | next | previous, and kid "ID": checked by the semantic pass. */
+key_options
+	: %empty                    { $$ = NULL; }
+	| key_options name          { $$ = parse_ref(ps, $1, &$2); }
+	;
+
 /* ---- lists and names ---- */
 
 name_list
@@ -271,6 +278,7 @@ keyword
 	| K_SECRET      { $$ = lex_keyword_text(ps, "secret", &@1); }
 	| K_EXPIRES     { $$ = lex_keyword_text(ps, "expires", &@1); }
 	| K_STACK       { $$ = lex_keyword_text(ps, "stack", &@1); }
+	| K_SIGNING_KEY { $$ = lex_keyword_text(ps, "signing-key", &@1); }
 	;
 
 %%
@@ -304,7 +312,7 @@ static const char *symbol_display(yysymbol_kind_t kind, char *tmp, size_t n)
 
 static bool is_keyword(yysymbol_kind_t kind)
 {
-	return kind >= YYSYMBOL_K_INCLUDE && kind <= YYSYMBOL_K_STACK;
+	return kind >= YYSYMBOL_K_INCLUDE && kind <= YYSYMBOL_K_SIGNING_KEY;
 }
 
 /*

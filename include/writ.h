@@ -252,6 +252,20 @@ const char *writ_issuer(const writ_policy *policy);
 /* Default token lifetime in seconds (the issuer's, else 3600). */
 uint32_t writ_issuer_token_ttl(const writ_policy *policy);
 
+/* The issuer's signing keys (writ.policy(5), signing-key): a current one
+ * signs, next and previous ones are only published in the key set. */
+enum writ_key_state {
+	WRIT_KEY_CURRENT = 1,
+	WRIT_KEY_NEXT = 2,
+	WRIT_KEY_PREVIOUS = 3,
+};
+size_t writ_issuer_key_count(const writ_policy *policy);
+/* The PEM file, resolved from the directory of the policy file naming it. */
+const char *writ_issuer_key_path(const writ_policy *policy, size_t i);
+enum writ_key_state writ_issuer_key_state(const writ_policy *policy, size_t i);
+/* The kid the policy gives, or NULL for the key's RFC 7638 thumbprint. */
+const char *writ_issuer_key_kid(const writ_policy *policy, size_t i);
+
 size_t writ_resource_count(const writ_policy *policy);
 /* Index of the resource with this indicator, or -1. */
 long writ_resource_find(const writ_policy *policy, const char *indicator);

@@ -133,10 +133,20 @@ struct ast_stack {
 	struct ast_stack *next;
 };
 
+struct ast_signing_key {
+	struct ast_text path;
+	struct ast_ref *options;     /* current | next | previous, kid "ID" */
+	int state;                   /* enum writ_key_state, set by the check */
+	struct ast_text kid;
+	char *resolved;              /* path from the policy file's directory */
+	struct ast_signing_key *next;
+};
+
 struct ast_issuer {
 	struct ast_text url;
 	struct ast_text token_ttl;
 	uint32_t ttl;
+	struct ast_signing_key *keys, **keys_tail;
 	struct ast_issuer *next;
 };
 

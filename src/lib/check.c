@@ -102,6 +102,91 @@ static void check_duration(struct checker *ck, const struct ast_text *t,
 
 /* ---- issuer ---- */
 
+/* The state and kid of a signing-key line, from its options. */
+static void check_key_options(struct checker *ck, struct ast_signing_key *k)
+{
+	static const char *const states[] = { NULL, "current", "next", "previous" };
+	struct ast_ref *o;
+	int i;
+
+	for (o = k->options; o; o = o->next) {
+		for (i = 1; i <= 3; i++)
+			if (strcmp(o->name.s, states[i]) == 0)
+				break;
+		if (i <= 3) {
+			if (k->state)
+				diag_error(ck->ld, &o->name.sp, E_SIGNING_KEY,
+				           "a signing key has one state; this is a second");
+			k->state = i;
+		} else if (strcmp(o->name.s, "kid") == 0) {
+			if (!o->next || !o->next->name.len) {
+				diag_error(ck->ld, &o->name.sp, E_SIGNING_KEY, "kid needs a value: kid \"ID\"");
+				break; /* the key still gets its state: no follow-on error */
+			}
+			if (k->kid.s)
+				diag_error(ck->ld, &o->name.sp, E_SIGNING_KEY, "kid is given twice");
+			k->kid = o->next->name;
+			o = o->next;
+		} else {
+			diag(ck->ld, &o->name.sp, WRIT_SEVERITY_ERROR, E_SIGNING_KEY,
+			     "options are current, next, previous and kid \"ID\"",
+			     "unknown signing-key option %s", q(ck, &o->name));
+		}
+	}
+	if (!k->state)
+		k->state = WRIT_KEY_CURRENT;
+}
+
+/* Paths are taken from the directory of the policy file that names them. */
+static void resolve_key_path(struct checker *ck, struct ast_signing_key *k)
+{
+	const char *file = ck->ld->sources[k->path.sp.file].path, *slash = strrchr(file, '/');
+	struct buf b;
+
+	buf_init(&b);
+	if (k->path.s[0] != '/' && slash)
+		buf_append(&b, file, (size_t)(slash - file) + 1);
+	buf_append(&b, k->path.s, k->path.len);
+	k->resolved = b.oom ? NULL : arena_strndup(&ck->ld->arena, b.data, b.len);
+	if (!k->resolved)
+		oom(ck);
+	buf_free(&b);
+}
+
+static void check_signing_keys(struct checker *ck, struct ast_issuer *is)
+{
+	struct ast_signing_key *k, *other, *current = NULL;
+
+	for (k = is->keys; k && !ck->ld->oom; k = k->next) {
+		check_key_options(ck, k);
+		if (!k->path.len)
+			diag_error(ck->ld, &k->path.sp, E_SIGNING_KEY, "a signing key needs a file");
+		else
+			resolve_key_path(ck, k);
+		for (other = is->keys; other != k; other = other->next) {
+			if (other->resolved && k->resolved && strcmp(other->resolved, k->resolved) == 0) {
+				duplicate(ck, "signing key", &k->path, &other->path);
+				break;
+			}
+			if (k->kid.s && other->kid.s && strcmp(k->kid.s, other->kid.s) == 0) {
+				duplicate(ck, "signing key kid", &k->kid, &other->kid);
+				break;
+			}
+		}
+		if (k->state == WRIT_KEY_CURRENT) {
+			if (current) {
+				diag_error(ck->ld, &k->path.sp, E_SIGNING_KEY,
+				           "a second current signing key: one key signs, others are next or previous");
+				diag_note(ck->ld, &current->path.sp, "the current key is this one");
+			}
+			current = k;
+		}
+	}
+	if (is->keys && !current)
+		diag_error(ck->ld, &is->url.sp, E_SIGNING_KEY,
+		           "no signing key is current: mark the one that signs");
+}
+
 static void check_issuers(struct checker *ck)
 {
 	struct ast_issuer *is, *first = ck->ld->ast.issuers;
@@ -123,6 +208,7 @@ static void check_issuers(struct checker *ck)
 			diag_warning(ck->ld, &is->url.sp, W_HTTP_ISSUER,
 			             "the issuer uses http: acceptable on a loopback host for testing only");
 		check_duration(ck, &is->token_ttl, &is->ttl);
+		check_signing_keys(ck, is);
 	}
 }
 

@@ -68,6 +68,8 @@ const struct diag_code diag_codes[] = {
 	  "A module refused its arguments, or is used in a facility it does not serve; its message says why." },
 	{ E_MODULE_LOAD, "module-not-loaded",
 	  "A module named by a stack is neither built in nor a loadable module of the module directory that writ could load: missing, writable by group or others, not a writ module, or built for another ABI major version." },
+	{ E_SIGNING_KEY, "invalid-signing-key",
+	  "A signing-key line is `signing-key \"FILE.pem\" [current | next | previous] [kid \"ID\"];`: one key is current (it signs), others are next or previous (published only). Paths and kids are unique." },
 	{ W_PERM_UNGRANTED, "permission-never-granted",
 	  "No role grants this permission, so no token will ever carry it. Grant it, or remove it." },
 	{ W_ROLE_UNASSIGNED, "role-unassigned",

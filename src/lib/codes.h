@@ -37,6 +37,7 @@
 #define E_STACK_CYCLE         "E029"
 #define E_MODULE_ARGS         "E030"
 #define E_MODULE_LOAD         "E031"
+#define E_SIGNING_KEY         "E032"
 
 /* Warnings: the policy compiles, but something is probably wrong. */
 #define W_PERM_UNGRANTED      "W001"

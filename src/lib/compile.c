@@ -156,6 +156,29 @@ static bool build_holds(struct compiler *c, const uint32_t *ids, size_t n,
 	return true;
 }
 
+static bool compile_keys(struct compiler *c, const struct ast_issuer *is)
+{
+	const struct ast_signing_key *k;
+	uint32_t n = 0;
+	bool ok = true;
+
+	for (k = is->keys; k; k = k->next)
+		n++;
+	if (!n)
+		return true;
+	c->t->keys = arena_alloc(&c->t->strings, n * sizeof(*c->t->keys));
+	if (!c->t->keys)
+		return false;
+	for (k = is->keys; k && ok; k = k->next) {
+		struct t_key *tk = &c->t->keys[c->t->nkeys++];
+		tk->path = arena_strndup(&c->t->strings, k->resolved, strlen(k->resolved));
+		tk->kid = copy(c, &k->kid, &ok);
+		tk->state = k->state;
+		ok = ok && tk->path;
+	}
+	return ok;
+}
+
 static bool compile_resources(struct compiler *c)
 {
 	struct writ_policy *t = c->t;
@@ -389,6 +412,7 @@ int compile_policy(struct loader *ld, struct writ_policy **out)
 	if (ast->issuers) {
 		t->issuer = copy(&c, &ast->issuers->url, &ok);
 		t->issuer_ttl = ast->issuers->ttl;
+		ok = ok && compile_keys(&c, ast->issuers);
 	}
 	if (!t->issuer_ttl)
 		t->issuer_ttl = DEFAULT_TOKEN_TTL;

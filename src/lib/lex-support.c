@@ -302,9 +302,21 @@ void parse_issuer_begin(struct parse_state *ps, const struct ast_text *url)
 	struct ast_issuer *is = ps_alloc(ps, sizeof(*is));
 
 	is->url = *url;
+	is->keys_tail = &is->keys;
 	*ast->issuers_tail = is;
 	ast->issuers_tail = &is->next;
 	ps->issuer = is;
+}
+
+void parse_signing_key(struct parse_state *ps, const struct ast_text *path,
+                       struct ast_ref *options)
+{
+	struct ast_signing_key *k = ps_alloc(ps, sizeof(*k));
+
+	k->path = *path;
+	k->options = reverse(options);
+	*ps->issuer->keys_tail = k;
+	ps->issuer->keys_tail = &k->next;
 }
 
 void parse_resource_begin(struct parse_state *ps, const struct ast_text *ind)

@@ -137,6 +137,26 @@ uint32_t writ_issuer_token_ttl(const writ_policy *t)
 	return t ? t->issuer_ttl : 0;
 }
 
+size_t writ_issuer_key_count(const writ_policy *t)
+{
+	return t ? t->nkeys : 0;
+}
+
+const char *writ_issuer_key_path(const writ_policy *t, size_t i)
+{
+	return t && i < t->nkeys ? t->keys[i].path : NULL;
+}
+
+enum writ_key_state writ_issuer_key_state(const writ_policy *t, size_t i)
+{
+	return t && i < t->nkeys ? (enum writ_key_state)t->keys[i].state : 0;
+}
+
+const char *writ_issuer_key_kid(const writ_policy *t, size_t i)
+{
+	return t && i < t->nkeys ? t->keys[i].kid : NULL;
+}
+
 size_t writ_resource_count(const writ_policy *t)
 {
 	return t ? t->nresources : 0;

@@ -60,11 +60,18 @@ struct t_principal {
 
 struct t_stack;
 
+struct t_key {
+	const char *path, *kid; /* kid NULL: the thumbprint */
+	int state;
+};
+
 struct writ_policy {
 	atomic_uint refs;
 	struct arena strings;
 	const char *issuer;
 	uint32_t issuer_ttl;
+	struct t_key *keys;     /* in the strings arena */
+	uint32_t nkeys;
 	long default_resource;
 
 	struct t_resource *resources;

@@ -535,7 +535,7 @@ START_TEST(error_in_blocks_lists_items)
 	expect_syntax_error("user u { secret \"x\"; }",
 	                    "E001 1:10 unexpected 'secret'; expected 'roles', 'name', 'description' or '}'");
 	expect_syntax_error("issuer \"https://a.example\" { name \"x\"; }",
-	                    "E001 1:30 unexpected 'name'; expected 'token-ttl' or '}'");
+	                    "E001 1:30 unexpected 'name'; expected 'token-ttl', 'signing-key' or '}'");
 }
 END_TEST
 
