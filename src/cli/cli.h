@@ -34,6 +34,17 @@ void cli_error(const char *cmd, const char *fmt, ...)
 /* "Try 'writ CMD --help'." after a usage error; returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The longest token writ accepts (writ_verifier_set_max_length's bound). */
+#define CLI_MAX_TOKEN 65536
+
+/* A token's bytes from a file, or standard input when path is NULL,
+ * exactly as read and at most CLI_MAX_TOKEN + 1 of them (so that an endless
+ * input cannot hang writ; one byte more tells "too long"). NULL with errno
+ * set when it cannot be read. */
+char *cli_read_token(const char *path, size_t *len);
+/* A writ_clock_fn reading the double at arg (for --now). */
+double cli_fixed_clock(void *arg);
+
 /* Append v to a growing list of n strings; -1 when out of memory. */
 int cli_push(const char ***list, size_t *n, const char *v);
 /* Render every diagnostic to f. */

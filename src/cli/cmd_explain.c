@@ -251,11 +251,6 @@ out:
 	return status;
 }
 
-static double fixed_clock(void *arg)
-{
-	return *(const double *)arg;
-}
-
 static int explain_access(const writ_policy *p, struct explain_args *a)
 {
 	writ_verifier *v = writ_verifier_new();
@@ -287,19 +282,13 @@ static int explain_access(const writ_policy *p, struct explain_args *a)
 		goto out;
 	}
 	if (a->req.now > 0)
-		writ_verifier_set_clock(v, fixed_clock, &a->req.now);
+		writ_verifier_set_clock(v, cli_fixed_clock, &a->req.now);
 	if (a->token_file) {
-		FILE *f = fopen(a->token_file, "rb");
-		if (!f) {
+		owned = cli_read_token(a->token_file, &len);
+		if (!owned) {
 			cli_error("explain", "cannot read %s: %s", a->token_file, strerror(errno));
 			goto out;
 		}
-		owned = malloc(65538);
-		len = owned ? fread(owned, 1, 65537, f) : 0;
-		fclose(f);
-		if (!owned)
-			goto out;
-		owned[len] = '\0';
 		token = owned;
 	} else {
 		len = strlen(token);

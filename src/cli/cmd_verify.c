@@ -12,9 +12,6 @@
 
 #include "cli.h"
 
-/* Longest token writ accepts; reading one byte more tells "too long". */
-enum { MAX_TOKEN = 65536 };
-
 static const char usage[] =
 	"Usage: writ verify --jwks FILE --issuer ISS --audience AUD [--scope S]...\n"
 	"                   [--now EPOCH] [--leeway SECONDS] [--alg LIST] [--print]\n"
@@ -56,29 +53,6 @@ struct verify_args {
 	int has_now, print;
 	unsigned leeway;
 };
-
-static double fixed_clock(void *arg)
-{
-	return *(const double *)arg;
-}
-
-/* Read the token bytes exactly; at most MAX_TOKEN + 1 of them. */
-static char *read_token(FILE *f, size_t *len)
-{
-	char *buf = malloc(MAX_TOKEN + 2);
-	size_t n;
-
-	if (!buf)
-		return NULL;
-	n = fread(buf, 1, MAX_TOKEN + 1, f);
-	if (ferror(f)) {
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
 
 static int number(const char *s, double *out)
 {
@@ -241,27 +215,24 @@ static int run(int argc, char **argv)
 	if ((status = configure(&a, v)) != EXIT_OK)
 		goto out;
 	if (a.has_now)
-		writ_verifier_set_clock(v, fixed_clock, &a.now);
+		writ_verifier_set_clock(v, cli_fixed_clock, &a.now);
 	if (a.token_file || strcmp(a.token, "-") == 0) {
-		FILE *f = a.token_file ? fopen(a.token_file, "rb") : stdin;
-		if (!f) {
+		owned = cli_read_token(a.token_file, &len);
+		if (!owned && a.token_file && errno != ENOMEM && errno != EIO) {
 			cli_error("verify", "cannot read %s: %s", a.token_file, strerror(errno));
 			status = EXIT_USAGE;
 			goto out;
 		}
-		owned = read_token(f, &len);
-		if (f != stdin)
-			fclose(f);
 		if (!owned) {
 			cli_error("verify", "cannot read the token");
 			status = EXIT_USAGE;
 			goto out;
 		}
-		if (len > MAX_TOKEN) {
-			/* Only MAX_TOKEN + 1 bytes were read: an endless input must
+		if (len > CLI_MAX_TOKEN) {
+			/* Only CLI_MAX_TOKEN + 1 bytes were read: an endless input must
 			 * not hang writ, so say what is known. */
 			fprintf(stderr, "writ verify: rejected: token is longer than %d bytes\n",
-			        MAX_TOKEN);
+			        CLI_MAX_TOKEN);
 			status = EXIT_FAIL;
 			goto out;
 		}

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,35 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nTry 'writ %s --help'.\n", cmd);
 	return EXIT_USAGE;
+}
+
+char *cli_read_token(const char *path, size_t *len)
+{
+	FILE *f = path ? fopen(path, "rb") : stdin;
+	char *buf;
+	size_t n;
+	int err;
+
+	if (!f)
+		return NULL;
+	buf = malloc(CLI_MAX_TOKEN + 2);
+	n = buf ? fread(buf, 1, CLI_MAX_TOKEN + 1, f) : 0;
+	err = !buf ? ENOMEM : ferror(f) ? EIO : 0;
+	if (f != stdin)
+		fclose(f);
+	if (err) {
+		free(buf);
+		errno = err;
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+double cli_fixed_clock(void *arg)
+{
+	return *(const double *)arg;
 }
 
 int cli_push(const char ***list, size_t *n, const char *v)

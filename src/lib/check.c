@@ -140,17 +140,12 @@ static void check_key_options(struct checker *ck, struct ast_signing_key *k)
 /* Paths are taken from the directory of the policy file that names them. */
 static void resolve_key_path(struct checker *ck, struct ast_signing_key *k)
 {
-	const char *file = ck->ld->sources[k->path.sp.file].path, *slash = strrchr(file, '/');
-	struct buf b;
+	char *path = loader_relative_path(ck->ld->sources[k->path.sp.file].path, k->path.s);
 
-	buf_init(&b);
-	if (k->path.s[0] != '/' && slash)
-		buf_append(&b, file, (size_t)(slash - file) + 1);
-	buf_append(&b, k->path.s, k->path.len);
-	k->resolved = b.oom ? NULL : arena_strndup(&ck->ld->arena, b.data, b.len);
+	k->resolved = path ? arena_strndup(&ck->ld->arena, path, strlen(path)) : NULL;
 	if (!k->resolved)
 		oom(ck);
-	buf_free(&b);
+	free(path);
 }
 
 static void check_signing_keys(struct checker *ck, struct ast_issuer *is)

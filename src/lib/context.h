@@ -2,6 +2,8 @@
 #ifndef WRIT_CONTEXT_H
 #define WRIT_CONTEXT_H
 
+#include <string.h>
+
 #include "stack.h"
 
 struct t_principal;
@@ -19,6 +21,26 @@ struct writ_context {
 	uint64_t *granted;                   /* grant: narrowed by modules */
 	size_t granted_words;
 };
+
+/* Where a module may stand: every facility. */
+#define MODULE_ANY_FACILITY \
+	((1u << WRIT_FACILITY_CLIENT) | (1u << WRIT_FACILITY_GRANT) | (1u << WRIT_FACILITY_ACCESS))
+
+/* A module argument "key=value": the value when arg starts with key=. */
+static inline const char *module_arg(const char *arg, const char *key)
+{
+	size_t k = strlen(key);
+
+	return strncmp(arg, key, k) == 0 && arg[k] == '=' ? arg + k + 1 : NULL;
+}
+
+/*
+ * writ_check() without its validation, for callers whose claim and
+ * required scopes were checked already (a verified token; a stack line's
+ * arguments at load): WRIT_OK or WRIT_EDENIED with *missing.
+ */
+int scope_claim_holds(const char *claim, size_t claim_len, const char *const *required,
+                      size_t nrequired, size_t *missing);
 
 /* requested ∩ declared ∩ held into the granted set (the rbac module). */
 void context_grant_ceiling(const writ_context *c);

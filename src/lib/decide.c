@@ -127,6 +127,14 @@ int writ_check(const char *claim, size_t claim_len,
 				return WRIT_EMALFORMED;
 		}
 	}
+	return scope_claim_holds(claim, claim_len, required, nrequired, missing);
+}
+
+int scope_claim_holds(const char *claim, size_t claim_len, const char *const *required,
+                      size_t nrequired, size_t *missing)
+{
+	size_t k;
+
 	for (k = 0; k < nrequired; k++) {
 		size_t rlen = strlen(required[k]), start = 0;
 		bool found = false;

@@ -472,14 +472,17 @@ int policy_yylex_destroy(void *scanner);
 void *policy_yy_scan_bytes(const char *bytes, int len, void *scanner);
 int policy_yyparse(void *scanner, struct parse_state *ps);
 
-/* The directory part of path ("" when it has none), for includes. */
-static char *dir_of(const char *path)
+char *loader_relative_path(const char *file, const char *name)
 {
-	const char *slash = strrchr(path, '/');
+	const char *slash = strrchr(file, '/');
+	struct buf b;
 
-	if (!slash)
-		return strdup("");
-	return strndup(path, (size_t)(slash - path) + 1);
+	if (name[0] == '/' || !slash)
+		return strdup(name);
+	buf_init(&b);
+	buf_append(&b, file, (size_t)(slash - file) + 1);
+	buf_puts(&b, name);
+	return buf_steal(&b);
 }
 
 void parse_source(struct loader *ld, uint32_t file, struct include_frame *stack,
@@ -490,7 +493,7 @@ void parse_source(struct loader *ld, uint32_t file, struct include_frame *stack,
 	struct source *src = &ld->sources[file];
 	void *scanner = NULL;
 	jmp_buf unwind;
-	char *dir;
+	char *including;
 	/* A UTF-8 byte order mark is not part of the text. */
 	const size_t skip = src->len >= 3 && memcmp(src->text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
 
@@ -523,8 +526,8 @@ void parse_source(struct loader *ld, uint32_t file, struct include_frame *stack,
 		return;
 
 	/* Sources may move as includes add more: take what is needed now. */
-	dir = dir_of(ld->sources[file].path);
-	if (!dir) {
+	including = strdup(ld->sources[file].path);
+	if (!including) {
 		ld->oom = true;
 		return;
 	}
@@ -534,8 +537,7 @@ void parse_source(struct loader *ld, uint32_t file, struct include_frame *stack,
 			diag_error(ld, &inc->path.sp, E_READ, "include names no file");
 			continue;
 		}
-		path = inc->path.s[0] == '/' ? strdup(inc->path.s)
-		                             : join_path(dir, inc->path.s);
+		path = loader_relative_path(including, inc->path.s);
 		if (!path) {
 			ld->oom = true;
 			break;
@@ -543,5 +545,5 @@ void parse_source(struct loader *ld, uint32_t file, struct include_frame *stack,
 		loader_read_path(ld, path, &inc->path.sp, stack, depth + 1);
 		free(path);
 	}
-	free(dir);
+	free(including);
 }

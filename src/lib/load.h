@@ -56,6 +56,10 @@ void loader_free(struct loader *ld);
 void loader_read_path(struct loader *ld, const char *path,
                       const struct span *from, struct include_frame *stack,
                       unsigned depth);
+/* name taken from the directory of file (name itself when absolute or file
+ * has no directory): where includes and key files are found. Caller frees
+ * with free(); NULL when out of memory. */
+char *loader_relative_path(const char *file, const char *name);
 /* Parse a buffer named `name` (the bytes are copied). */
 void loader_read_buffer(struct loader *ld, const char *name, const char *data,
                         size_t len);

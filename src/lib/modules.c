@@ -23,23 +23,13 @@
 #include "table.h"
 #include "validate.h"
 
-#define ALL_FACILITIES \
-	((1u << WRIT_FACILITY_CLIENT) | (1u << WRIT_FACILITY_GRANT) | (1u << WRIT_FACILITY_ACCESS))
-
-static void say(char *reason, size_t n, const char *text)
-{
-	if (n)
-		if (n)
-			snprintf(reason, n, "%s", text);
-}
-
 /* ---- permit, deny ---- */
 
 static int permit_decide(const void *state, const writ_context *ctx, char *reason, size_t n)
 {
 	(void)state;
 	(void)ctx;
-	say(reason, n, "always");
+	put_reason(reason, n, "%s", "always");
 	return WRIT_MODULE_SUCCESS;
 }
 
@@ -47,15 +37,15 @@ static int deny_decide(const void *state, const writ_context *ctx, char *reason,
 {
 	(void)state;
 	(void)ctx;
-	say(reason, n, "always");
+	put_reason(reason, n, "%s", "always");
 	return WRIT_MODULE_DENY;
 }
 
 static const struct writ_module mod_permit = {
-	WRIT_MODULE_TAG, WRIT_MODULE_ABI, "permit", ALL_FACILITIES, NULL, permit_decide, NULL,
+	WRIT_MODULE_TAG, WRIT_MODULE_ABI, "permit", MODULE_ANY_FACILITY, NULL, permit_decide, NULL,
 };
 static const struct writ_module mod_deny = {
-	WRIT_MODULE_TAG, WRIT_MODULE_ABI, "deny", ALL_FACILITIES, NULL, deny_decide, NULL,
+	WRIT_MODULE_TAG, WRIT_MODULE_ABI, "deny", MODULE_ANY_FACILITY, NULL, deny_decide, NULL,
 };
 
 /* ---- rbac ---- */
@@ -64,12 +54,12 @@ static int rbac_decide(const void *state, const writ_context *ctx, char *reason,
 {
 	(void)state;
 	if (!ctx->principal || ctx->resource < 0) {
-		say(reason, n, "no principal or resource");
+		put_reason(reason, n, "%s", "no principal or resource");
 		return WRIT_MODULE_ERROR;
 	}
 	context_grant_ceiling(ctx);
 	/* Downscoping is no refusal: unknown and unheld scopes are dropped. */
-	say(reason, n, "requested scopes the resource declares and the roles hold");
+	put_reason(reason, n, "%s", "requested scopes the resource declares and the roles hold");
 	return WRIT_MODULE_SUCCESS;
 }
 
@@ -109,14 +99,6 @@ static struct strings *strings_new(int n)
 	return s;
 }
 
-/* "key=value": the value when arg starts with key=, else NULL. */
-static const char *arg_value(const char *arg, const char *key)
-{
-	size_t k = strlen(key);
-
-	return strncmp(arg, key, k) == 0 && arg[k] == '=' ? arg + k + 1 : NULL;
-}
-
 /* ---- scope ---- */
 
 static int scope_open(int argc, const char *const *argv, void **state, char *err,
@@ -126,7 +108,7 @@ static int scope_open(int argc, const char *const *argv, void **state, char *err
 	int i;
 
 	if (!s) {
-		say(err, errlen, "out of memory");
+		put_reason(err, errlen, "%s", "out of memory");
 		return -1;
 	}
 	for (i = 0; i < argc; i++) {
@@ -138,7 +120,7 @@ static int scope_open(int argc, const char *const *argv, void **state, char *err
 		}
 		if (!(s->v[s->n] = strdup(argv[i]))) {
 			strings_free(s);
-			say(err, errlen, "out of memory");
+			put_reason(err, errlen, "%s", "out of memory");
 			return -1;
 		}
 		s->n++;
@@ -155,25 +137,22 @@ static int scope_decide(const void *state, const writ_context *ctx, char *reason
 	int rc;
 
 	if (!claim) {
-		say(reason, n, "no verified token");
+		put_reason(reason, n, "%s", "no verified token");
 		return WRIT_MODULE_ERROR;
 	}
 	if (!s || s->n == 0) {
-		say(reason, n, "nothing required");
+		put_reason(reason, n, "%s", "nothing required");
 		return WRIT_MODULE_SUCCESS;
 	}
-	rc = writ_check(claim, strlen(claim), (const char *const *)s->v, (size_t)s->n, &missing);
+	/* The verifier validated the claim, scope_open() the arguments. */
+	rc = scope_claim_holds(claim, strlen(claim), (const char *const *)s->v, (size_t)s->n,
+	                       &missing);
 	if (rc == WRIT_OK) {
-		say(reason, n, "every required scope is granted");
+		put_reason(reason, n, "%s", "every required scope is granted");
 		return WRIT_MODULE_SUCCESS;
 	}
-	if (rc == WRIT_EDENIED) {
-		if (n)
-			snprintf(reason, n, "insufficient scope: %s is not granted", s->v[missing]);
-		return WRIT_MODULE_DENY;
-	}
-	say(reason, n, "malformed scope claim");
-	return WRIT_MODULE_ERROR;
+	put_reason(reason, n, "insufficient scope: %s is not granted", s->v[missing]);
+	return WRIT_MODULE_DENY;
 }
 
 static const struct writ_module mod_scope = {
@@ -192,9 +171,9 @@ static int claim_open(int argc, const char *const *argv, void **state, char *err
 	int i, nvalues = 1;
 
 	for (i = 0; i < argc; i++) {
-		if ((v = arg_value(argv[i], "name")) && !name) {
+		if ((v = module_arg(argv[i], "name")) && !name) {
 			name = v;
-		} else if (((v = arg_value(argv[i], "in")) || (v = arg_value(argv[i], "equals"))) &&
+		} else if (((v = module_arg(argv[i], "in")) || (v = module_arg(argv[i], "equals"))) &&
 		           !values) {
 			values = v;
 			if (strncmp(argv[i], "equals=", 7) == 0 && strchr(v, ',')) {
@@ -238,7 +217,7 @@ static int claim_open(int argc, const char *const *argv, void **state, char *err
 	return 0;
 oom:
 	strings_free(s);
-	say(err, errlen, "out of memory");
+	put_reason(err, errlen, "%s", "out of memory");
 	return -1;
 }
 
@@ -284,7 +263,7 @@ static int secret_decide(const void *state, const writ_context *ctx, char *reaso
 	(void)state;
 	presented = writ_context_client_secret(ctx, &len);
 	if (!p || !presented) {
-		say(reason, n, "no client secret presented");
+		put_reason(reason, n, "%s", "no client secret presented");
 		return WRIT_MODULE_DENY;
 	}
 	/* Every unexpired secret is tried (rotation keeps two alive). The slow
@@ -296,11 +275,11 @@ static int secret_decide(const void *state, const writ_context *ctx, char *reaso
 			continue;
 		}
 		if (secret_verify(s->hash, strlen(s->hash), presented, len) == WRIT_OK) {
-			say(reason, n, "the secret matches");
+			put_reason(reason, n, "%s", "the secret matches");
 			return WRIT_MODULE_SUCCESS;
 		}
 	}
-	say(reason, n, expired ? "the secret does not match an unexpired one"
+	put_reason(reason, n, "%s", expired ? "the secret does not match an unexpired one"
 	                       : "the secret does not match");
 	return WRIT_MODULE_DENY;
 }

@@ -13,19 +13,10 @@
 #include "context.h"
 #include "tz.h"
 
-#define ANY_FACILITY \
-	((1u << WRIT_FACILITY_CLIENT) | (1u << WRIT_FACILITY_GRANT) | (1u << WRIT_FACILITY_ACCESS))
 
 #ifndef ZONEINFO_DIR
 #define ZONEINFO_DIR "/usr/share/zoneinfo"
 #endif
-
-static const char *arg_value(const char *arg, const char *key)
-{
-	size_t k = strlen(key);
-
-	return strncmp(arg, key, k) == 0 && arg[k] == '=' ? arg + k + 1 : NULL;
-}
 
 /* ---- network: allow=CIDR,... deny=CIDR,... ---- */
 
@@ -56,7 +47,7 @@ static int network_open(int argc, const char *const *argv, void **state, char *e
 		return -1;
 	}
 	for (i = 0; i < argc; i++) {
-		const char *allow = arg_value(argv[i], "allow"), *deny = arg_value(argv[i], "deny");
+		const char *allow = module_arg(argv[i], "allow"), *deny = module_arg(argv[i], "deny");
 		struct cidr_list **slot = allow ? &n->allow : deny ? &n->deny : NULL;
 		if (!slot || *slot) {
 			snprintf(err, errlen, "unknown or repeated argument \"%s\": "
@@ -125,7 +116,7 @@ static int network_decide(const void *state, const writ_context *ctx, char *reas
 }
 
 const struct writ_module mod_network = {
-	WRIT_MODULE_TAG, WRIT_MODULE_ABI, "network", ANY_FACILITY,
+	WRIT_MODULE_TAG, WRIT_MODULE_ABI, "network", MODULE_ANY_FACILITY,
 	network_open, network_decide, network_close,
 };
 
@@ -209,19 +200,19 @@ static int time_open(int argc, const char *const *argv, void **state, char *err,
 	w->from = 0;
 	w->to = 24 * 60;
 	for (i = 0; i < argc; i++) {
-		if ((v = arg_value(argv[i], "days"))) {
+		if ((v = module_arg(argv[i], "days"))) {
 			if (!parse_days(v, &w->days)) {
 				snprintf(err, errlen, "days=%s: write days as mon-fri or sat,sun", v);
 				goto fail;
 			}
-		} else if ((v = arg_value(argv[i], "hours"))) {
+		} else if ((v = module_arg(argv[i], "hours"))) {
 			dash = strchr(v, '-');
 			if (!dash || !parse_hhmm(v, (size_t)(dash - v), &w->from) ||
 			    !parse_hhmm(dash + 1, strlen(dash + 1), &w->to) || w->from == w->to) {
 				snprintf(err, errlen, "hours=%s: write hours as 09:00-17:00", v);
 				goto fail;
 			}
-		} else if ((v = arg_value(argv[i], "tz"))) {
+		} else if ((v = module_arg(argv[i], "tz"))) {
 			zone = v;
 			tz_arg = i;
 		} else {
@@ -276,6 +267,6 @@ static int time_decide(const void *state, const writ_context *ctx, char *reason,
 }
 
 const struct writ_module mod_time = {
-	WRIT_MODULE_TAG, WRIT_MODULE_ABI, "time", ANY_FACILITY,
+	WRIT_MODULE_TAG, WRIT_MODULE_ABI, "time", MODULE_ANY_FACILITY,
 	time_open, time_decide, time_close,
 };

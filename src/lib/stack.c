@@ -116,25 +116,19 @@ static bool line_actions(struct loader *ld, const struct ast_stack_line *l, int1
 		return control_actions(l->control.s, actions);
 	for (a = l->actions; a; a = a->next) {
 		v = result_index(a->value.s);
-		if (v < 0 && !ld) {
-			ok = false;
-			continue;
-		}
 		if (v < 0) {
-			diag(ld, &a->value.sp, WRIT_SEVERITY_ERROR, E_BAD_ACTION,
-			     "values are success, deny, ignore, error and default",
-			     "unknown value \"%s\"", a->value.s);
-			ok = false;
-			continue;
-		}
-		if (!action_value(a->action.s, &act) && !ld) {
+			if (ld)
+				diag(ld, &a->value.sp, WRIT_SEVERITY_ERROR, E_BAD_ACTION,
+				     "values are success, deny, ignore, error and default",
+				     "unknown value \"%s\"", a->value.s);
 			ok = false;
 			continue;
 		}
 		if (!action_value(a->action.s, &act)) {
-			diag(ld, &a->action.sp, WRIT_SEVERITY_ERROR, E_BAD_ACTION,
-			     "actions are ok, done, bad, die, ignore, reset and a jump count 1-255",
-			     "unknown action \"%s\"", a->action.s);
+			if (ld)
+				diag(ld, &a->action.sp, WRIT_SEVERITY_ERROR, E_BAD_ACTION,
+				     "actions are ok, done, bad, die, ignore, reset and a jump count 1-255",
+				     "unknown action \"%s\"", a->action.s);
 			ok = false;
 			continue;
 		}
@@ -209,15 +203,49 @@ static const struct writ_module *resolve(struct loader *ld, const char *name, ch
 	return m ? m : module_load(&ld->modules, ld->module_dir, name, why, whylen);
 }
 
+/*
+ * Open a line's module with its arguments (the check and the compiler
+ * both do). Returns 0 with *state, or -1 with err and *bad (an argument's
+ * index or -1), or -2 when out of memory.
+ */
+static int open_line(const struct writ_module *m, const struct ast_stack_line *l,
+                     void **state, char *err, size_t errlen, int *bad)
+{
+	const char **argv;
+	size_t i;
+	int rc = 0;
+
+	*state = NULL;
+	*bad = -1;
+	if (!m->open) {
+		if (!l->nargs)
+			return 0;
+		snprintf(err, errlen, "%s takes no arguments", m->name);
+		*bad = 0;
+		return -1;
+	}
+	argv = calloc(l->nargs + 1, sizeof(*argv));
+	if (!argv)
+		return -2;
+	for (i = 0; i < l->nargs; i++)
+		argv[i] = l->args[i].s;
+	if (m->open((int)l->nargs, argv, state, err, errlen, bad) != 0) {
+		if (!err[0])
+			snprintf(err, errlen, "invalid arguments");
+		rc = -1;
+	}
+	free(argv);
+	return rc;
+}
+
 /* Check a module line: known, allowed in the facility, arguments accepted. */
 static void check_module_line(struct loader *ld, const struct ast_stack *st,
                               const struct ast_stack_line *l)
 {
-	const char **argv;
 	char err[256] = "", why[512] = "";
 	const struct writ_module *m = resolve(ld, l->module.s, why, sizeof(why));
-	void *state = NULL;
-	int bad = -1;
+	void *state;
+	int bad, rc;
 	size_t i;
 
 	if (!m) {
@@ -237,23 +265,18 @@ static void check_module_line(struct loader *ld, const struct ast_stack *st,
 		           facility_names[st->facility_id]);
 		return;
 	}
-	argv = calloc(l->nargs + 1, sizeof(*argv));
-	if (!argv) {
+	rc = open_line(m, l, &state, err, sizeof(err), &bad);
+	if (rc == -2) {
 		ld->oom = true;
-		return;
-	}
-	for (i = 0; i < l->nargs; i++)
-		argv[i] = l->args[i].s;
-	if (m->open && m->open((int)l->nargs, argv, &state, err, sizeof(err), &bad) != 0) {
+	} else if (rc < 0 && !m->open) {
+		diag_error(ld, &l->args[0].sp, E_MODULE_ARGS, "%s", err);
+	} else if (rc < 0) {
 		const struct span *sp = bad >= 0 && (size_t)bad < l->nargs ? &l->args[bad].sp
 		                                                            : &l->module.sp;
-		diag_error(ld, sp, E_MODULE_ARGS, "%s: %s", m->name, err[0] ? err : "invalid arguments");
-	} else if (!m->open && l->nargs) {
-		diag_error(ld, &l->args[0].sp, E_MODULE_ARGS, "%s takes no arguments", m->name);
+		diag_error(ld, sp, E_MODULE_ARGS, "%s: %s", m->name, err);
 	} else if (m->close) {
 		m->close(state);
 	}
-	free(argv);
 }
 
 static void check_line(struct loader *ld, const struct ast_stack *st,
@@ -559,21 +582,12 @@ static void flatten(struct flat *f, struct writ_policy *t, const struct ast_stac
 			f->ok = false;
 			return;
 		}
-		if (line->module->open) {
-			const char **argv = calloc(l->nargs + 1, sizeof(*argv));
-			char err[256];
-			int bad = -1;
-			size_t i;
-			if (!argv) {
+		{
+			char err[256] = "";
+			int bad;
+			/* The check opened this line already: only memory can fail. */
+			if (open_line(line->module, l, &line->state, err, sizeof(err), &bad) != 0)
 				f->ok = false;
-				return;
-			}
-			for (i = 0; i < l->nargs; i++)
-				argv[i] = l->args[i].s;
-			if (line->module->open((int)l->nargs, argv, &line->state, err, sizeof(err),
-			                       &bad) != 0)
-				f->ok = false; /* it accepted these arguments in the check */
-			free(argv);
 		}
 	}
 }
