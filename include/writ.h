@@ -521,6 +521,72 @@ int writ_mint(const writ_signer *s, const writ_policy *policy,
               char **token);
 
 /* ------------------------------------------------------------------------
+ * The token endpoint: one client_credentials token request (RFC 6749
+ * §4.4) with a resource indicator (RFC 8707), from the parts of an HTTP
+ * request to the parts of its answer. The HTTP server around it (`writ
+ * serve`, or an embedder's own) checks the method, the content type
+ * (application/x-www-form-urlencoded) and the body's size first.
+ * ------------------------------------------------------------------------ */
+
+/* Zero it, set size to sizeof(struct writ_token_request), fill it in;
+ * members are only ever appended. */
+struct writ_token_request {
+	size_t size;
+	const char *peer;                  /* the peer's address as text, or NULL */
+	double now;                        /* seconds since the epoch; 0: the clock */
+	const char *const *authorization;  /* each Authorization header's value */
+	size_t nauthorization;             /* how many there were (2 or more: refused) */
+	const char *body;                  /* the form body, body_len bytes */
+	size_t body_len;
+};
+
+/* The answer: reusable, reset by each call that is given it. */
+typedef struct writ_reply writ_reply;
+
+writ_reply *writ_reply_new(void);
+void writ_reply_free(writ_reply *reply);
+
+/*
+ * Decide the request and make its answer. The client is authenticated by
+ * the client stack (HTTP Basic, the id and secret form-urldecoded, or
+ * client_id and client_secret in the body; never both), the scopes come
+ * from the resource's grant stack, and a token is signed by s:
+ * RFC 9068, aud = the resource (absent: the policy's default one),
+ * sub = client_id = the app, lifetime = the resource's or issuer's.
+ *
+ * Returns WRIT_OK when an answer was made, a token or an RFC 6749 §5.2
+ * error alike (writ_reply_status() tells); WRIT_ENOMEM, WRIT_ECRYPTO (the
+ * server's fault: answer 500) or WRIT_EINVAL (bad arguments, or a policy
+ * without an issuer), with the reply empty.
+ */
+int writ_token_endpoint(const writ_policy *policy, const writ_signer *s,
+                        const struct writ_token_request *req, writ_reply *reply);
+
+/* 200, 400 or 401. */
+unsigned writ_reply_status(const writ_reply *reply);
+/* The JSON body: the token response, or {"error", "error_description"}.
+ * Send it with Cache-Control: no-store and Pragma: no-cache. */
+const char *writ_reply_body(const writ_reply *reply, size_t *len);
+/* The RFC 6749 §5.2 error code, or NULL on success. */
+const char *writ_reply_error(const writ_reply *reply);
+/* 1 when the answer is 401 and needs WWW-Authenticate: Basic. */
+int writ_reply_challenge(const writ_reply *reply);
+/* 1 when client credentials were presented and failed: what a server
+ * counts to slow down guessing. */
+int writ_reply_auth_failed(const writ_reply *reply);
+/* For a log line: the client id presented (printable ASCII), the resource
+ * asked for or defaulted to, the scope requested (at most 2048 bytes) and
+ * the scope granted, the token's jti; NULL when not known. None of them
+ * is ever a secret or a token. */
+const char *writ_reply_client(const writ_reply *reply);
+const char *writ_reply_resource(const writ_reply *reply);
+const char *writ_reply_requested_scope(const writ_reply *reply);
+const char *writ_reply_scope(const writ_reply *reply);
+const char *writ_reply_jti(const writ_reply *reply);
+/* The token's lifetime in seconds (the expires_in sent), or 0. */
+uint32_t writ_reply_expires_in(const writ_reply *reply);
+
+/* ------------------------------------------------------------------------
  * App secrets.
  * ------------------------------------------------------------------------ */
 

@@ -27,6 +27,7 @@ extern const struct command cmd_token;
 extern const struct command cmd_keygen;
 extern const struct command cmd_explain;
 extern const struct command cmd_hash_secret;
+extern const struct command cmd_serve;
 
 /* Print an error as "writ CMD: message" on stderr. */
 void cli_error(const char *cmd, const char *fmt, ...)

@@ -10,6 +10,7 @@
 
 #include "codes.h"
 #include "load.h"
+#include "secret_cache.h"
 #include "stack.h"
 #include "table.h"
 
@@ -60,6 +61,7 @@ void table_free(struct writ_policy *t)
 
 	if (!t)
 		return;
+	secret_cache_free(t->secret_cache);
 	stacks_free(t);
 	module_set_free(&t->modules);
 	arena_free(&t->strings);
@@ -380,6 +382,17 @@ static size_t count_role_refs(const struct ast_principal *p)
 	return n;
 }
 
+/* Only apps authenticate with a secret (writ_authenticate). */
+static bool apps_have_secrets(const struct writ_policy *t)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->nprincipals[0]; i++)
+		if (t->principals[0][i].nsecrets)
+			return true;
+	return false;
+}
+
 int compile_policy(struct loader *ld, struct writ_policy **out)
 {
 	struct ast_policy *ast = &ld->ast;
@@ -429,6 +442,10 @@ int compile_policy(struct loader *ld, struct writ_policy **out)
 		table_free(t);
 		return WRIT_ENOMEM;
 	}
+	/* Each policy its own cache, so a reload starts empty. Without one
+	 * (no memory), the secret module hashes every time. */
+	if (apps_have_secrets(t))
+		t->secret_cache = secret_cache_new();
 	*out = t;
 	return WRIT_OK;
 }

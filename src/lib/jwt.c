@@ -27,6 +27,7 @@
 #include "json_strict.h"
 #include "jwk.h"
 #include "jws.h"
+#include "mint.h"
 #include "table.h"
 #include "validate.h"
 
@@ -910,18 +911,15 @@ static bool put_json(struct buf *b, json_t *v)
 }
 
 static json_t *mint_claims(const writ_policy *p, const char *client_id,
-                           long r, uint32_t ttl, double now)
+                           long r, uint32_t ttl, double now, char jti[MINT_JTI_SIZE])
 {
 	unsigned char rnd[16];
-	char jti[32];
 	json_int_t iat = (json_int_t)floor(now);
 
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
 		return NULL;
 	b64url_encode(rnd, sizeof(rnd), jti);
 	jti[b64url_encoded_len(sizeof(rnd))] = '\0';
-	if (ttl == 0)
-		ttl = writ_resource_token_ttl(p, (size_t)r);
 	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s}",
 	                 "iss", writ_issuer(p),
 	                 "aud", writ_resource_indicator(p, (size_t)r),
@@ -932,48 +930,38 @@ static json_t *mint_claims(const writ_policy *p, const char *client_id,
 	                 "jti", jti);
 }
 
-int writ_mint(const writ_signer *s, const writ_policy *p,
-              const char *client_id, const char *resource,
-              const char *scope, size_t scope_len, uint32_t ttl, double now,
-              char **token)
+uint32_t mint_ttl(const writ_policy *p, long r, uint32_t ttl)
+{
+	return ttl ? ttl : writ_resource_token_ttl(p, (size_t)r);
+}
+
+int mint_token(const writ_signer *s, const writ_policy *p, const char *client_id, long r,
+               const char *granted, size_t glen, uint32_t ttl, double now, char **token,
+               char jti[MINT_JTI_SIZE])
 {
 	json_t *header = NULL, *claims = NULL;
 	unsigned char *sig = NULL;
-	char *granted;
-	size_t siglen, glen = 0;
+	size_t siglen;
 	struct buf b;
-	long r;
 	int rc;
 
-	if (!token)
-		return WRIT_EINVAL;
 	*token = NULL;
-	if (!s || !p || !client_id || !isfinite(now) || now < 0 || now > MAX_TIME)
+	if (!s || !p || !client_id || r < 0 || (size_t)r >= writ_resource_count(p) ||
+	    (!granted && glen) || !isfinite(now) || now < 0 || now > MAX_TIME)
 		return WRIT_EINVAL;
 	if (!writ_issuer(p))
 		return WRIT_EINVAL; /* a token needs an iss */
-	if (now + (double)(ttl ? ttl : UINT32_MAX) > MAX_TIME)
+	ttl = mint_ttl(p, r, ttl);
+	if (now + (double)ttl > MAX_TIME)
 		return WRIT_EINVAL; /* exp would be past what validators accept */
-	r = resource ? writ_resource_find(p, resource) : writ_resource_default(p);
-	if (r < 0)
-		return WRIT_ENORESOURCE;
-	granted = malloc(scope_len + 4096);
-	if (!granted)
-		return WRIT_ENOMEM;
-	rc = writ_grant(p, WRIT_PRINCIPAL_APP, client_id, writ_resource_indicator(p, (size_t)r),
-	                scope, scope_len, granted, scope_len + 4096, &glen);
-	if (rc != WRIT_OK) {
-		free(granted);
-		return rc;
-	}
 	buf_init(&b);
 	rc = WRIT_ENOMEM;
 	header = json_pack("{s:s, s:s, s:s}", "alg", jws_alg_name(s->alg), "typ", "at+jwt",
 	                   "kid", s->kid);
-	claims = mint_claims(p, client_id, r, ttl, now);
+	claims = mint_claims(p, client_id, r, ttl, now, jti);
 	if (!header || !claims)
 		goto out;
-	if (glen > 0 && json_object_set_new(claims, "scope", json_string(granted)) != 0)
+	if (glen > 0 && json_object_set_new(claims, "scope", json_stringn(granted, glen)) != 0)
 		goto out;
 	if (!put_json(&b, header))
 		goto out;
@@ -996,8 +984,37 @@ int writ_mint(const writ_signer *s, const writ_policy *p,
 out:
 	buf_free(&b);
 	free(sig);
-	free(granted);
 	json_decref(header);
 	json_decref(claims);
+	return rc;
+}
+
+int writ_mint(const writ_signer *s, const writ_policy *p,
+              const char *client_id, const char *resource,
+              const char *scope, size_t scope_len, uint32_t ttl, double now,
+              char **token)
+{
+	char jti[MINT_JTI_SIZE];
+	char *granted;
+	size_t glen = 0;
+	long r;
+	int rc;
+
+	if (!token)
+		return WRIT_EINVAL;
+	*token = NULL;
+	if (!s || !p || !client_id)
+		return WRIT_EINVAL;
+	r = resource ? writ_resource_find(p, resource) : writ_resource_default(p);
+	if (r < 0)
+		return WRIT_ENORESOURCE;
+	granted = malloc(scope_len + 4096);
+	if (!granted)
+		return WRIT_ENOMEM;
+	rc = writ_grant(p, WRIT_PRINCIPAL_APP, client_id, writ_resource_indicator(p, (size_t)r),
+	                scope, scope_len, granted, scope_len + 4096, &glen);
+	if (rc == WRIT_OK)
+		rc = mint_token(s, p, client_id, r, granted, glen, ttl, now, token, jti);
+	free(granted);
 	return rc;
 }

@@ -20,6 +20,7 @@
 
 #include "context.h"
 #include "secret.h"
+#include "secret_cache.h"
 #include "table.h"
 #include "validate.h"
 
@@ -251,9 +252,31 @@ static const struct writ_module mod_claim = {
 
 /* ---- secret ---- */
 
+static bool secret_expired(const struct t_secret *s, double now)
+{
+	return s->expires_at && now >= (double)s->expires_at;
+}
+
+/* Was the presented secret proven before against one of the app's secrets
+ * that has not expired since? An entry for one that has is dropped. */
+static bool secret_cached(struct secret_cache *c, const struct t_principal *p,
+                          const struct secret_tag *tag, double now)
+{
+	uint32_t i;
+
+	if (!secret_cache_lookup(c, tag, &i))
+		return false;
+	if (i < p->nsecrets && !secret_expired(&p->secrets[i], now))
+		return true;
+	secret_cache_forget(c, tag, i);
+	return false;
+}
+
 static int secret_decide(const void *state, const writ_context *ctx, char *reason, size_t n)
 {
 	const struct t_principal *p = ctx->principal;
+	struct secret_cache *cache = ctx->policy ? ctx->policy->secret_cache : NULL;
+	struct secret_tag tag;
 	const char *presented;
 	size_t len = 0;
 	uint32_t i;
@@ -266,15 +289,27 @@ static int secret_decide(const void *state, const writ_context *ctx, char *reaso
 		put_reason(reason, n, "%s", "no client secret presented");
 		return WRIT_MODULE_DENY;
 	}
-	/* Every unexpired secret is tried (rotation keeps two alive). The slow
-	 * hash is the cost; a cache of proven secrets belongs to the service. */
+	/* The token endpoint sees the same apps again and again: a secret the
+	 * policy's cache saw match costs no second slow hash. The reason does
+	 * not say so, for a trace must not depend on what the process did
+	 * before. Failures are never cached: every guess pays the hash. */
+	if (cache && !secret_cache_tag(cache, p->id, strlen(p->id), presented, len, &tag))
+		cache = NULL;
+	if (cache && secret_cached(cache, p, &tag, now)) {
+		put_reason(reason, n, "%s", "the secret matches");
+		return WRIT_MODULE_SUCCESS;
+	}
+	/* Every unexpired secret is tried (rotation keeps two alive). */
 	for (i = 0; i < p->nsecrets; i++) {
 		const struct t_secret *s = &p->secrets[i];
-		if (s->expires_at && now >= (double)s->expires_at) {
+		if (secret_expired(s, now)) {
 			expired = true;
 			continue;
 		}
+		atomic_fetch_add_explicit(&secret_verify_calls, 1, memory_order_relaxed);
 		if (secret_verify(s->hash, strlen(s->hash), presented, len) == WRIT_OK) {
+			if (cache)
+				secret_cache_insert(cache, &tag, i);
 			put_reason(reason, n, "%s", "the secret matches");
 			return WRIT_MODULE_SUCCESS;
 		}

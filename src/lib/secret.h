@@ -28,6 +28,14 @@
 int secret_hash(const char *secret, size_t len, char **phc);
 
 /*
+ * A well-formed hash with the parameters secret_hash() uses, that no
+ * secret matches in practice: checking a presented secret against it costs
+ * what a wrong secret for a real app costs, so that an unknown client is
+ * not told apart by the time its answer takes.
+ */
+extern const char secret_dummy_hash[];
+
+/*
  * Does secret[0..len) match the PHC string phc[0..phc_len)? WRIT_OK when it
  * does, WRIT_EDENIED when not; WRIT_EINVAL when phc is malformed (by the
  * rules of validate_secret_hash()) or asks for more work than writ agrees

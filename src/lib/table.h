@@ -59,6 +59,7 @@ struct t_principal {
 };
 
 struct t_stack;
+struct secret_cache;
 
 struct t_key {
 	const char *path, *kid; /* kid NULL: the thumbprint */
@@ -99,6 +100,9 @@ struct writ_policy {
 	 * resource (empty when the resource declares none): stack.c */
 	struct t_stack *stacks;
 	struct module_set modules; /* closed after the stacks' lines */
+	/* The one part that changes after compile: proven app secrets, with
+	 * its own locks (secret_cache.h). NULL: none, every check hashes. */
+	struct secret_cache *secret_cache;
 };
 
 /* The hold of principal p on resource r, or NULL. */

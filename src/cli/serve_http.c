@@ -1,0 +1,405 @@
+/*
+ * serve_http.c: the HTTP side of `writ serve` (serve.h), on GNU
+ * libmicrohttpd: an internal pool of threads, one per core, each with its
+ * own epoll set. Routes, methods, content type and body size are checked
+ * here; the token request itself is decided by writ_token_endpoint().
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "serve.h"
+
+/* The largest token request body (RFC 6749 requests are a few hundred
+ * bytes); more is answered 413. */
+#define MAX_BODY 16384
+
+/* The most Authorization headers looked at: two already mean refusal. */
+#define MAX_AUTH_HEADERS 2
+
+static struct MHD_Daemon *daemon_;
+
+/* One request's state between libmicrohttpd's calls. */
+struct request {
+	enum endpoint ep;
+	struct timespec start;
+	struct served *served;
+	char peer[INET6_ADDRSTRLEN];
+	char *body;
+	size_t len;
+	bool too_large;
+};
+
+static double elapsed(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void peer_text(struct MHD_Connection *c, char *out, size_t n)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	out[0] = '\0';
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+		          (socklen_t)n);
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+		          (socklen_t)n);
+}
+
+/* Queue an answer whose body is copied; headers come as name, value pairs
+ * ending with NULL. */
+static enum MHD_Result answer(struct MHD_Connection *c, unsigned status, const char *type,
+                              const char *body, size_t len, ...)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ok;
+	const char *name;
+	va_list ap;
+
+	r = MHD_create_response_from_buffer(len, (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
+	if (!r)
+		return MHD_NO;
+	if (type)
+		MHD_add_response_header(r, "Content-Type", type);
+	va_start(ap, len);
+	while ((name = va_arg(ap, const char *)) != NULL)
+		MHD_add_response_header(r, name, va_arg(ap, const char *));
+	va_end(ap);
+	ok = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ok;
+}
+
+/* A JSON error answer for what HTTP itself refuses (RFC 6749 §5.2 shape,
+ * so that clients reading token errors read these too). */
+static enum MHD_Result refuse(struct MHD_Connection *c, struct request *rq, unsigned status,
+                              enum outcome out, const char *error, const char *desc,
+                              const char *hname, const char *hvalue)
+{
+	json_t *v = json_pack("{s:s, s:s}", "error", error, "error_description", desc);
+	char *body = v ? json_dumps(v, JSON_COMPACT) : NULL;
+	enum MHD_Result ok;
+
+	json_decref(v);
+	stats_request(rq->ep, out);
+	ok = answer(c, status, "application/json", body ? body : "", body ? strlen(body) : 0,
+	            "Cache-Control", "no-store", hname, hvalue, NULL);
+	free(body);
+	return ok;
+}
+
+static enum endpoint route(const struct served *s, const char *url)
+{
+	if (strcmp(url, s->token_path) == 0)
+		return EP_TOKEN;
+	if (strcmp(url, s->jwks_path) == 0)
+		return EP_JWKS;
+	if (strcmp(url, s->oidc_config_path) == 0 || strcmp(url, s->as_metadata_path) == 0 ||
+	    strcmp(url, "/.well-known/oauth-authorization-server") == 0)
+		return EP_METADATA;
+	if (strcmp(url, "/healthz") == 0)
+		return EP_HEALTHZ;
+	if (strcmp(url, "/metrics") == 0)
+		return EP_METRICS;
+	return EP_OTHER;
+}
+
+/* application/x-www-form-urlencoded, in any case, parameters allowed. */
+static bool form_type(const char *type)
+{
+	static const char want[] = "application/x-www-form-urlencoded";
+	size_t n = sizeof(want) - 1;
+
+	if (!type || strncasecmp(type, want, n) != 0)
+		return false;
+	type += n;
+	while (*type == ' ' || *type == '\t')
+		type++;
+	return *type == '\0' || *type == ';';
+}
+
+static enum MHD_Result answer_get(struct MHD_Connection *c, struct request *rq)
+{
+	const struct served *s = rq->served;
+	enum MHD_Result ok;
+	char *text;
+	size_t len;
+
+	stats_request(rq->ep, OUT_OK);
+	switch (rq->ep) {
+	case EP_JWKS:
+		return answer(c, 200, "application/jwk-set+json", s->jwks, s->jwks_len,
+		              "Cache-Control", "public, max-age=300", NULL);
+	case EP_METADATA:
+		return answer(c, 200, "application/json", s->metadata, s->metadata_len,
+		              "Cache-Control", "public, max-age=300", NULL);
+	case EP_HEALTHZ:
+		return answer(c, 200, "text/plain; charset=utf-8", "ok\n", 3, "Cache-Control",
+		              "no-store", NULL);
+	default:
+		text = stats_render(&len);
+		if (!text)
+			return MHD_NO;
+		ok = answer(c, 200, "text/plain; version=0.0.4; charset=utf-8", text, len,
+		            "Cache-Control", "no-store", NULL);
+		free(text);
+		return ok;
+	}
+}
+
+struct auth_headers {
+	const char *v[MAX_AUTH_HEADERS];
+	size_t n;
+};
+
+static enum MHD_Result count_auth(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  const char *value)
+{
+	struct auth_headers *a = cls;
+
+	(void)kind;
+	if (strcasecmp(key, "Authorization") == 0) {
+		if (a->n < MAX_AUTH_HEADERS)
+			a->v[a->n] = value ? value : "";
+		a->n++;
+	}
+	return MHD_YES;
+}
+
+static void log_token(const struct request *rq, const writ_reply *reply, unsigned status,
+                      const char *outcome, double latency)
+{
+	json_t *f = json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:s, s:i, s:s?, s:f}",
+	                      "peer", rq->peer,
+	                      "client", writ_reply_client(reply),
+	                      "resource", writ_reply_resource(reply),
+	                      "scope_requested", writ_reply_requested_scope(reply),
+	                      "scope_granted", writ_reply_scope(reply),
+	                      "outcome", outcome,
+	                      "status", (int)status,
+	                      "jti", writ_reply_jti(reply),
+	                      "latency_ms", latency * 1e3);
+	serve_log("token", f);
+}
+
+static enum MHD_Result answer_token(struct MHD_Connection *c, struct request *rq)
+{
+	struct writ_token_request tr;
+	struct auth_headers auth = { { NULL }, 0 };
+	writ_reply *reply = writ_reply_new();
+	const char *body, *error;
+	enum MHD_Result ok;
+	unsigned status;
+	size_t len;
+	double latency;
+	int rc;
+
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_auth, &auth);
+	memset(&tr, 0, sizeof(tr));
+	tr.size = sizeof(tr);
+	tr.peer = rq->peer[0] ? rq->peer : NULL;
+	tr.authorization = auth.v;
+	tr.nauthorization = auth.n;
+	tr.body = rq->body;
+	tr.body_len = rq->len;
+	rc = reply ? writ_token_endpoint(rq->served->policy, rq->served->signer, &tr, reply)
+	           : WRIT_ENOMEM;
+	if (rc != WRIT_OK) {
+		latency = elapsed(&rq->start);
+		stats_token_latency(latency);
+		log_token(rq, reply, 500, "server_error", latency);
+		serve_logf("token request failed: %s", writ_strerror(rc));
+		writ_reply_free(reply);
+		return refuse(c, rq, 500, OUT_SERVER_ERROR, "server_error",
+		              "the token could not be made", NULL, NULL);
+	}
+	status = writ_reply_status(reply);
+	error = writ_reply_error(reply);
+	body = writ_reply_body(reply, &len);
+	if (writ_reply_auth_failed(reply))
+		throttle_failure(rq->peer, serve_now());
+	if (!error)
+		stats_issued(writ_reply_client(reply), writ_reply_resource(reply));
+	stats_request(EP_TOKEN, outcome_of_error(error));
+	ok = answer(c, status, "application/json", body, len, "Cache-Control", "no-store",
+	            "Pragma", "no-cache",
+	            writ_reply_challenge(reply) ? "WWW-Authenticate" : NULL,
+	            "Basic realm=\"writ\", charset=\"UTF-8\"", NULL);
+	latency = elapsed(&rq->start);
+	stats_token_latency(latency);
+	log_token(rq, reply, status, error ? error : "issued", latency);
+	writ_reply_free(reply);
+	return ok;
+}
+
+/* The first call for a request: its headers are in. Whatever can be
+ * refused before the body is read is refused here. */
+static enum MHD_Result start(struct MHD_Connection *c, struct request *rq, const char *method)
+{
+	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+	const char *len_text;
+	unsigned wait;
+	char retry[16];
+
+	if (rq->ep == EP_OTHER)
+		return refuse(c, rq, 404, OUT_NOT_FOUND, "not_found", "no such endpoint", NULL,
+		              NULL);
+	if (rq->ep != EP_TOKEN)
+		return get ? MHD_YES
+		           : refuse(c, rq, 405, OUT_METHOD_NOT_ALLOWED, "method_not_allowed",
+		                    "this endpoint answers GET and HEAD", "Allow", "GET, HEAD");
+	if (strcmp(method, "POST") != 0)
+		return refuse(c, rq, 405, OUT_METHOD_NOT_ALLOWED, "method_not_allowed",
+		              "the token endpoint answers POST", "Allow", "POST");
+	if (!form_type(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type")))
+		return refuse(c, rq, 415, OUT_UNSUPPORTED_MEDIA_TYPE, "invalid_request",
+		              "the body must be application/x-www-form-urlencoded", NULL, NULL);
+	len_text = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+	if (len_text && strtoull(len_text, NULL, 10) > MAX_BODY)
+		return refuse(c, rq, 413, OUT_PAYLOAD_TOO_LARGE, "invalid_request",
+		              "the body is larger than 16 KiB", "Connection", "close");
+	wait = throttle_wait(rq->peer, serve_now());
+	if (wait) {
+		snprintf(retry, sizeof(retry), "%u", wait);
+		return refuse(c, rq, 429, OUT_TOO_MANY_REQUESTS, "too_many_requests",
+		              "too many failed client authentications from this address",
+		              "Retry-After", retry);
+	}
+	return MHD_YES;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+                              const char *method, const char *version, const char *upload,
+                              size_t *upload_size, void **state)
+{
+	struct request *rq = *state;
+
+	(void)cls;
+	(void)version;
+	if (!rq) {
+		rq = calloc(1, sizeof(*rq));
+		if (!rq)
+			return MHD_NO;
+		clock_gettime(CLOCK_MONOTONIC, &rq->start);
+		*state = rq;
+		rq->served = served_current();
+		if (!rq->served)
+			return MHD_NO;
+		rq->ep = route(rq->served, url);
+		peer_text(c, rq->peer, sizeof(rq->peer));
+		return start(c, rq, method);
+	}
+	if (*upload_size) {
+		if (rq->len + *upload_size > MAX_BODY) {
+			rq->too_large = true;
+		} else if (!rq->too_large) {
+			char *b = realloc(rq->body, rq->len + *upload_size);
+			if (!b)
+				return MHD_NO;
+			memcpy(b + rq->len, upload, *upload_size);
+			rq->body = b;
+			rq->len += *upload_size;
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (rq->too_large)
+		return refuse(c, rq, 413, OUT_PAYLOAD_TOO_LARGE, "invalid_request",
+		              "the body is larger than 16 KiB", "Connection", "close");
+	if (rq->ep == EP_TOKEN)
+		return answer_token(c, rq);
+	return answer_get(c, rq);
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **state,
+                      enum MHD_RequestTerminationCode why)
+{
+	struct request *rq = *state;
+
+	(void)cls;
+	(void)c;
+	(void)why;
+	if (!rq)
+		return;
+	served_put(rq->served);
+	free(rq->body);
+	free(rq);
+	*state = NULL;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	serve_log("http_error", json_pack("{s:s}", "message", msg));
+}
+
+bool serve_http_start(const struct serve_http_config *cfg)
+{
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+	                 MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+
+	daemon_ = MHD_start_daemon(
+		flags, 0, NULL, NULL, handle, NULL,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		MHD_OPTION_LISTEN_SOCKET, cfg->listen_fd,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cfg->threads > 1 ? cfg->threads : 0),
+		MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_per_address,
+		MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout,
+		MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+		MHD_OPTION_END);
+	if (!daemon_) {
+		serve_logf("the HTTP server could not start");
+		return false;
+	}
+	return true;
+}
+
+void serve_http_stop(unsigned grace)
+{
+	struct timespec step = { 0, 50 * 1000 * 1000 };
+	unsigned waited = 0;
+	int fd;
+
+	if (!daemon_)
+		return;
+	fd = MHD_quiesce_daemon(daemon_);
+	while (waited < grace * 20) {
+		const union MHD_DaemonInfo *info =
+			MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		if (!info || info->num_connections == 0)
+			break;
+		nanosleep(&step, NULL);
+		waited++;
+	}
+	MHD_stop_daemon(daemon_);
+	daemon_ = NULL;
+	if (fd >= 0)
+		close(fd);
+}
