@@ -115,29 +115,35 @@ static bool make_paths(struct served *s, const char *issuer)
 	return s->token_path && s->jwks_path && s->oidc_config_path && s->as_metadata_path;
 }
 
-/* Append each distinct permission name of the policy to a. */
+/* Does the (short) array of strings a hold s? */
+static bool has_string(const json_t *a, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(a); i++)
+		if (strcmp(json_string_value(json_array_get(a, i)), s) == 0)
+			return true;
+	return false;
+}
+
+/* Append each distinct permission name of the policy to a, in order. */
 static bool add_scopes(json_t *a, const writ_policy *p)
 {
+	json_t *seen = json_object(); /* a set: hashed, for policies of 100k names */
 	size_t r, i;
+	bool ok = seen != NULL;
 
-	for (r = 0; r < writ_resource_count(p); r++) {
-		for (i = 0; i < writ_resource_permission_count(p, r); i++) {
+	for (r = 0; ok && r < writ_resource_count(p); r++) {
+		for (i = 0; ok && i < writ_resource_permission_count(p, r); i++) {
 			const char *name = writ_resource_permission(p, r, i);
-			size_t k;
-			json_t *v;
-			bool seen = false;
-
-			json_array_foreach(a, k, v) {
-				if (strcmp(json_string_value(v), name) == 0) {
-					seen = true;
-					break;
-				}
-			}
-			if (!seen && json_array_append_new(a, json_string(name)) != 0)
-				return false;
+			if (json_object_get(seen, name))
+				continue;
+			ok = json_object_set_new(seen, name, json_true()) == 0 &&
+			     json_array_append_new(a, json_string(name)) == 0;
 		}
 	}
-	return true;
+	json_decref(seen);
+	return ok;
 }
 
 /* RFC 8414 §2 metadata, served at both discovery paths. There is no
@@ -229,8 +235,7 @@ static bool load_keys(struct served *s, const struct serve_config *cfg)
 			writ_signer_free(signer);
 			goto out;
 		}
-		if (json_array_size(algs) == 0 ||
-		    strcmp(json_string_value(json_array_get(algs, 0)), writ_signer_alg(signer)) != 0)
+		if (!has_string(algs, writ_signer_alg(signer)))
 			json_array_append_new(algs, json_string(writ_signer_alg(signer)));
 		if (writ_issuer_key_state(p, i) == WRIT_KEY_CURRENT)
 			s->signer = signer;

@@ -373,7 +373,7 @@ static int grant_and_sign(const writ_policy *p, const writ_signer *s,
 	wr.peer = req->peer;
 	wr.now = req->now;
 	cap = scope_len + 1;
-	if (!scope) {
+	if (!scope || strspn(scope, " ") == scope_len) {
 		const char *d = writ_resource_default_scope(p, (size_t)res);
 		cap = (d ? strlen(d) : 0) + 1;
 	}

@@ -48,8 +48,9 @@
  * room to spare. */
 #define SCRYPT_MAXMEM ((uint64_t)1 << CAP_SCRYPT_MEM_LOG2 | (uint64_t)1 << 21)
 
-/* The salt is "writ dummy salt"; the hash is 32 zero bytes. */
-const char secret_dummy_hash[] = "$scrypt$ln=15,r=8,p=1$d3JpdCBkdW1teSBzYWx0$"
+/* The salt is "writ dummy salt!" (16 bytes, the least a hash may have);
+ * the hash is 32 zero bytes. */
+const char secret_dummy_hash[] = "$scrypt$ln=15,r=8,p=1$d3JpdCBkdW1teSBzYWx0IQ$"
                                  "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 
 /* Unpadded base64 length of n bytes, as a constant expression. */
