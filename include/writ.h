@@ -55,6 +55,7 @@ enum writ_result {
 	WRIT_ETOKEN = -10,         /* the token is rejected: see writ_token_reason() */
 	WRIT_EKEY = -11,           /* a key or key set is unusable (message given) */
 	WRIT_ECRYPTO = -12,        /* the cryptographic library failed */
+	WRIT_EAGAIN = -13,         /* a fast-only call needs a slow step: call again */
 };
 
 /* A static English description of a result code; never NULL. */
@@ -538,7 +539,18 @@ struct writ_token_request {
 	size_t nauthorization;             /* how many there were (2 or more: refused) */
 	const char *body;                  /* the form body, body_len bytes */
 	size_t body_len;
+	unsigned flags;                    /* WRIT_TOKEN_* */
 };
+
+/*
+ * Answer only if no slow secret hash is needed: when the client's secret
+ * is not one its policy has already seen match (an unknown client, a
+ * wrong secret, a first request), return WRIT_EAGAIN and make no reply.
+ * A server answers from its I/O threads with this flag and hands the
+ * WRIT_EAGAIN requests to threads of their own, so that a burst of wrong
+ * secrets cannot stall the clients whose secrets are proven.
+ */
+#define WRIT_TOKEN_FAST_ONLY 1u
 
 /* The answer: reusable, reset by each call that is given it. */
 typedef struct writ_reply writ_reply;
@@ -555,9 +567,10 @@ void writ_reply_free(writ_reply *reply);
  * sub = client_id = the app, lifetime = the resource's or issuer's.
  *
  * Returns WRIT_OK when an answer was made, a token or an RFC 6749 §5.2
- * error alike (writ_reply_status() tells); WRIT_ENOMEM, WRIT_ECRYPTO (the
- * server's fault: answer 500) or WRIT_EINVAL (bad arguments, or a policy
- * without an issuer), with the reply empty.
+ * error alike (writ_reply_status() tells); WRIT_EAGAIN (only with
+ * WRIT_TOKEN_FAST_ONLY); WRIT_ENOMEM, WRIT_ECRYPTO (the server's fault:
+ * answer 500) or WRIT_EINVAL (bad arguments, or a policy without an
+ * issuer), with the reply empty.
  */
 int writ_token_endpoint(const writ_policy *policy, const writ_signer *s,
                         const struct writ_token_request *req, writ_reply *reply);

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,11 +37,38 @@ struct request {
 	enum endpoint ep;
 	struct timespec start;
 	struct served *served;
+	struct MHD_Connection *conn;
 	char peer[INET6_ADDRSTRLEN];
 	char *body;
 	size_t len;
 	bool too_large;
+	/* The token request, once its headers and body are in. */
+	char *auth[MAX_AUTH_HEADERS];
+	size_t nauth;
+	writ_reply *reply;
+	int rc;       /* writ_token_endpoint()'s, once decided */
+	bool decided;
+	struct request *next; /* in the slow queue */
 };
+
+/*
+ * Token requests whose client secret is not yet proven need a slow hash
+ * (scrypt, a tenth of a second). The HTTP threads do not wait for it: they
+ * suspend the connection and queue the request here, for threads of its
+ * own, and go on serving the clients whose secrets are proven. A full queue
+ * is answered 503 at once.
+ */
+#define SLOW_QUEUE_MAX 256
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t ready;
+	struct request *head, *tail;
+	size_t queued; /* including reserved places */
+	bool stop;
+	pthread_t *threads;
+	size_t nthreads;
+} slow = { .lock = PTHREAD_MUTEX_INITIALIZER, .ready = PTHREAD_COND_INITIALIZER };
 
 static double elapsed(const struct timespec *t0)
 {
@@ -201,34 +229,129 @@ static void log_token(const struct request *rq, const writ_reply *reply, unsigne
 	serve_log("token", f);
 }
 
-static enum MHD_Result answer_token(struct MHD_Connection *c, struct request *rq)
+static int decide(struct request *rq, unsigned flags)
 {
 	struct writ_token_request tr;
+
+	memset(&tr, 0, sizeof(tr));
+	tr.size = sizeof(tr);
+	tr.peer = rq->peer[0] ? rq->peer : NULL;
+	tr.authorization = (const char *const *)rq->auth;
+	tr.nauthorization = rq->nauth;
+	tr.body = rq->body;
+	tr.body_len = rq->len;
+	tr.flags = flags;
+	return writ_token_endpoint(rq->served->policy, rq->served->signer, &tr, rq->reply);
+}
+
+static void *slow_worker(void *arg)
+{
+	struct request *rq;
+
+	(void)arg;
+	pthread_mutex_lock(&slow.lock);
+	for (;;) {
+		while (!slow.head && !slow.stop)
+			pthread_cond_wait(&slow.ready, &slow.lock);
+		if (!slow.head)
+			break; /* stopping, and nothing left to answer */
+		rq = slow.head;
+		slow.head = rq->next;
+		if (!slow.head)
+			slow.tail = NULL;
+		slow.queued--;
+		pthread_mutex_unlock(&slow.lock);
+		rq->rc = decide(rq, 0);
+		rq->decided = true;
+		MHD_resume_connection(rq->conn);
+		pthread_mutex_lock(&slow.lock);
+	}
+	pthread_mutex_unlock(&slow.lock);
+	return NULL;
+}
+
+/* Take a place in the slow queue; false when it is full. */
+static bool slow_reserve(void)
+{
+	bool ok;
+
+	pthread_mutex_lock(&slow.lock);
+	ok = !slow.stop && slow.queued < SLOW_QUEUE_MAX;
+	if (ok)
+		slow.queued++;
+	pthread_mutex_unlock(&slow.lock);
+	return ok;
+}
+
+static void slow_push(struct request *rq)
+{
+	pthread_mutex_lock(&slow.lock);
+	rq->next = NULL;
+	if (slow.tail)
+		slow.tail->next = rq;
+	else
+		slow.head = rq;
+	slow.tail = rq;
+	pthread_cond_signal(&slow.ready);
+	pthread_mutex_unlock(&slow.lock);
+}
+
+static bool slow_start(unsigned n)
+{
+	slow.threads = calloc(n, sizeof(*slow.threads));
+	if (!slow.threads)
+		return false;
+	for (slow.nthreads = 0; slow.nthreads < n; slow.nthreads++)
+		if (pthread_create(&slow.threads[slow.nthreads], NULL, slow_worker, NULL) != 0)
+			break;
+	return slow.nthreads > 0;
+}
+
+/* Answer every queued request, then end the threads. */
+static void slow_stop(void)
+{
+	size_t i;
+
+	pthread_mutex_lock(&slow.lock);
+	slow.stop = true;
+	pthread_cond_broadcast(&slow.ready);
+	pthread_mutex_unlock(&slow.lock);
+	for (i = 0; i < slow.nthreads; i++)
+		pthread_join(slow.threads[i], NULL);
+	free(slow.threads);
+	slow.threads = NULL;
+	slow.nthreads = 0;
+}
+
+/* Keep copies of the Authorization headers: a slow thread reads them
+ * while the connection is suspended. */
+static bool copy_auth(struct MHD_Connection *c, struct request *rq)
+{
 	struct auth_headers auth = { { NULL }, 0 };
-	writ_reply *reply = writ_reply_new();
+	size_t i;
+
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_auth, &auth);
+	rq->nauth = auth.n;
+	for (i = 0; i < auth.n && i < MAX_AUTH_HEADERS; i++)
+		if (!(rq->auth[i] = strdup(auth.v[i])))
+			return false;
+	return true;
+}
+
+static enum MHD_Result finish_token(struct MHD_Connection *c, struct request *rq)
+{
+	const writ_reply *reply = rq->reply;
 	const char *body, *error;
 	enum MHD_Result ok;
 	unsigned status;
 	size_t len;
 	double latency;
-	int rc;
 
-	MHD_get_connection_values(c, MHD_HEADER_KIND, count_auth, &auth);
-	memset(&tr, 0, sizeof(tr));
-	tr.size = sizeof(tr);
-	tr.peer = rq->peer[0] ? rq->peer : NULL;
-	tr.authorization = auth.v;
-	tr.nauthorization = auth.n;
-	tr.body = rq->body;
-	tr.body_len = rq->len;
-	rc = reply ? writ_token_endpoint(rq->served->policy, rq->served->signer, &tr, reply)
-	           : WRIT_ENOMEM;
-	if (rc != WRIT_OK) {
+	if (rq->rc != WRIT_OK) {
 		latency = elapsed(&rq->start);
 		stats_token_latency(latency);
 		log_token(rq, reply, 500, "server_error", latency);
-		serve_logf("token request failed: %s", writ_strerror(rc));
-		writ_reply_free(reply);
+		serve_logf("token request failed: %s", writ_strerror(rq->rc));
 		return refuse(c, rq, 500, OUT_SERVER_ERROR, "server_error",
 		              "the token could not be made", NULL, NULL);
 	}
@@ -247,8 +370,31 @@ static enum MHD_Result answer_token(struct MHD_Connection *c, struct request *rq
 	latency = elapsed(&rq->start);
 	stats_token_latency(latency);
 	log_token(rq, reply, status, error ? error : "issued", latency);
-	writ_reply_free(reply);
 	return ok;
+}
+
+static enum MHD_Result answer_token(struct MHD_Connection *c, struct request *rq)
+{
+	if (rq->decided)
+		return finish_token(c, rq);
+	rq->rc = WRIT_ENOMEM;
+	if (copy_auth(c, rq) && (rq->reply = writ_reply_new()) != NULL)
+		rq->rc = decide(rq, WRIT_TOKEN_FAST_ONLY);
+	if (rq->rc == WRIT_EAGAIN) {
+		if (!slow_reserve()) {
+			stats_token_latency(elapsed(&rq->start));
+			return refuse(c, rq, 503, OUT_BUSY, "temporarily_unavailable",
+			              "too many client authentications in progress", "Retry-After",
+			              "1");
+		}
+		/* Suspended before it is queued, so that the slow thread's
+		 * resume always comes after. */
+		MHD_suspend_connection(c);
+		slow_push(rq);
+		return MHD_YES;
+	}
+	rq->decided = true;
+	return finish_token(c, rq);
 }
 
 /* The first call for a request: its headers are in. Whatever can be
@@ -304,6 +450,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		rq->served = served_current();
 		if (!rq->served)
 			return MHD_NO;
+		rq->conn = c;
 		rq->ep = route(rq->served, url);
 		peer_text(c, rq->peer, sizeof(rq->peer));
 		return start(c, rq, method);
@@ -341,6 +488,9 @@ static void completed(void *cls, struct MHD_Connection *c, void **state,
 	if (!rq)
 		return;
 	served_put(rq->served);
+	writ_reply_free(rq->reply);
+	free(rq->auth[0]);
+	free(rq->auth[1]);
 	free(rq->body);
 	free(rq);
 	*state = NULL;
@@ -362,7 +512,12 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 bool serve_http_start(const struct serve_http_config *cfg)
 {
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-	                 MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+	                 MHD_USE_ERROR_LOG | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
+
+	if (!slow_start(cfg->threads)) {
+		serve_logf("cannot start the threads of client authentication");
+		return false;
+	}
 
 	daemon_ = MHD_start_daemon(
 		flags, 0, NULL, NULL, handle, NULL,
@@ -376,6 +531,7 @@ bool serve_http_start(const struct serve_http_config *cfg)
 		MHD_OPTION_END);
 	if (!daemon_) {
 		serve_logf("the HTTP server could not start");
+		slow_stop();
 		return false;
 	}
 	return true;
@@ -398,6 +554,8 @@ void serve_http_stop(unsigned grace)
 		nanosleep(&step, NULL);
 		waited++;
 	}
+	/* No connection may stay suspended when the daemon stops. */
+	slow_stop();
 	MHD_stop_daemon(daemon_);
 	daemon_ = NULL;
 	if (fd >= 0)

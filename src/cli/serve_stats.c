@@ -106,6 +106,7 @@ static const char *const outcome_names[OUT_COUNT] = {
 	[OUT_METHOD_NOT_ALLOWED] = "method_not_allowed",
 	[OUT_NOT_FOUND] = "not_found",
 	[OUT_SERVER_ERROR] = "server_error",
+	[OUT_BUSY] = "temporarily_unavailable",
 };
 
 /* Upper bounds of the latency buckets, in seconds. */

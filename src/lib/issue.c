@@ -28,6 +28,7 @@
 #include "form.h"
 #include "mint.h"
 #include "secret.h"
+#include "secret_cache.h"
 #include "util.h"
 #include "validate.h"
 #include "writ.h"
@@ -340,6 +341,9 @@ static int authenticate(const writ_policy *p, const struct writ_token_request *r
 	struct writ_request wr;
 	int rc;
 
+	if ((req->flags & WRIT_TOKEN_FAST_ONLY) &&
+	    !secret_proven(p, c->id, c->secret, c->secret_len, req->now))
+		return WRIT_EAGAIN;
 	memset(&wr, 0, sizeof(wr));
 	wr.size = sizeof(wr);
 	wr.peer = req->peer;

@@ -272,6 +272,18 @@ static bool secret_cached(struct secret_cache *c, const struct t_principal *p,
 	return false;
 }
 
+bool secret_proven(const struct writ_policy *t, const char *app_id, const char *secret,
+                   size_t len, double now)
+{
+	const struct t_principal *p;
+	struct secret_tag tag;
+
+	return t->secret_cache &&
+	       context_lookup_principal(t, WRIT_PRINCIPAL_APP, app_id, &p) == WRIT_OK &&
+	       secret_cache_tag(t->secret_cache, p->id, strlen(p->id), secret, len, &tag) &&
+	       secret_cached(t->secret_cache, p, &tag, now);
+}
+
 static int secret_decide(const void *state, const writ_context *ctx, char *reason, size_t n)
 {
 	const struct t_principal *p = ctx->principal;

@@ -39,6 +39,8 @@ const char *writ_strerror(int code)
 		return "a key or key set is unusable";
 	case WRIT_ECRYPTO:
 		return "the cryptographic library failed";
+	case WRIT_EAGAIN:
+		return "the answer needs a slow step: ask again without the fast-only flag";
 	}
 	return "unknown error";
 }
