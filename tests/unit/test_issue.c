@@ -1045,6 +1045,68 @@ END_TEST
 
 /* ---- the suite ---- */
 
+/* The fast path: an answer only when no slow hash is needed. */
+static int call_fast(const writ_policy *p, const char *body)
+{
+	struct writ_token_request req;
+
+	memset(&req, 0, sizeof(req));
+	req.size = sizeof(req);
+	req.now = NOW;
+	req.body = body;
+	req.body_len = strlen(body);
+	req.flags = WRIT_TOKEN_FAST_ONLY;
+	return writ_token_endpoint(p, signer, &req, reply);
+}
+
+START_TEST(fast_only)
+{
+	const char *good = GRANT TO_PAYMENT "&scope=write:payment" BODY_CREDS;
+	const char *wrong = GRANT TO_PAYMENT "&client_id=cart-service&client_secret=nope";
+	const char *unknown = GRANT TO_PAYMENT "&client_id=nobody&client_secret=nope";
+	struct phc cart;
+	writ_policy *fresh, *reloaded;
+	char *text;
+
+	/* A policy of its own, so that its cache starts empty. */
+	phc_of(SECRET, &cart);
+	text = fmt("issuer \"" TEST_ISSUER "\" {}\n"
+	           "resource \"" PAYMENT "\" { token-ttl 10m; permission write:payment; }\n"
+	           "role checkout for apps { grant write:payment on \"" PAYMENT "\"; }\n"
+	           "app cart-service { secret \"%s\"; roles checkout; }\n",
+	           cart.s);
+	fresh = load_ok(text);
+	reloaded = load_ok(text);
+	free(text);
+
+	/* Not yet proven: no answer, and the reply is left empty. */
+	ck_assert_int_eq(call_fast(fresh, good), WRIT_EAGAIN);
+	expect_empty_reply();
+	/* A wrong secret and an unknown client always need the slow hash. */
+	ck_assert_int_eq(call_fast(fresh, wrong), WRIT_EAGAIN);
+	ck_assert_int_eq(call_fast(fresh, unknown), WRIT_EAGAIN);
+	/* What is refused before authentication is answered at once. */
+	ck_assert_int_eq(call_fast(fresh, "grant_type=password" BODY_CREDS), WRIT_OK);
+	ck_assert_str_eq(writ_reply_error(reply), "unsupported_grant_type");
+
+	/* The slow answer proves the secret... */
+	answer(fresh, good, NULL, 0, NOW);
+	ck_assert_ptr_null(writ_reply_error(reply));
+	/* ...and from then on the fast path answers with a token. */
+	ck_assert_int_eq(call_fast(fresh, good), WRIT_OK);
+	ck_assert_ptr_null(writ_reply_error(reply));
+	ck_assert_str_eq(writ_reply_scope(reply), "write:payment");
+	ck_assert_ptr_nonnull(writ_reply_jti(reply));
+	/* A wrong secret is still never answered on the fast path. */
+	ck_assert_int_eq(call_fast(fresh, wrong), WRIT_EAGAIN);
+	/* The same policy loaded again (a reload) starts with its own,
+	 * empty cache. */
+	ck_assert_int_eq(call_fast(reloaded, good), WRIT_EAGAIN);
+	writ_policy_unref(fresh);
+	writ_policy_unref(reloaded);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("issue");
@@ -1079,6 +1141,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, log_fields);
 	tcase_add_test(tc, bad_arguments);
 	tcase_add_test(tc, reply_reused);
+	tcase_add_test(tc, fast_only);
 	suite_add_tcase(s, tc);
 	return s;
 }
