@@ -203,7 +203,11 @@ static int split_listen(const char *text, char *host, size_t hostsz, const char 
 	}
 	host[n] = '\0';
 	*port = colon + 1;
-	return **port ? 0 : -1;
+	/* getaddrinfo() takes any number and keeps its low 16 bits. */
+	n = strspn(*port, "0123456789");
+	if (n == 0 || n > 5 || (*port)[n] != '\0' || strtol(*port, NULL, 10) > 65535)
+		return -1;
+	return 0;
 }
 
 /* A listening, non-blocking socket on HOST:PORT; -1 on failure (said). */
@@ -217,7 +221,7 @@ static int listen_on(const char *text, char *shown, size_t shownsz)
 	int fd = -1, rc, one = 1, err = 0;
 
 	if (split_listen(text, host, sizeof(host), &port) < 0) {
-		cli_usage_error("serve", "--listen wants HOST:PORT or [IPV6]:PORT, not '%s'", text);
+		cli_usage_error("serve", "--listen wants HOST:PORT or [IPV6]:PORT with a port from 0 to 65535, not '%s'", text);
 		return -1;
 	}
 	memset(&hints, 0, sizeof(hints));

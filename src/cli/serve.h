@@ -94,6 +94,7 @@ enum outcome {
 /* The outcome named by an RFC 6749 error code (OUT_SERVER_ERROR when
  * unknown). */
 enum outcome outcome_of_error(const char *error);
+const char *outcome_name(enum outcome out);
 void stats_request(enum endpoint ep, enum outcome out);
 void stats_token_latency(double seconds);
 void stats_issued(const char *client, const char *resource);

@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,10 +28,17 @@
  * bytes); more is answered 413. */
 #define MAX_BODY 16384
 
+/* A chunked body over MAX_BODY is read on, so that it can be answered 413,
+ * up to this much more; then the connection is closed. */
+#define MAX_DISCARD (4 * MAX_BODY)
+
 /* The most Authorization headers looked at: two already mean refusal. */
 #define MAX_AUTH_HEADERS 2
 
 static struct MHD_Daemon *daemon_;
+/* Requests begun and not yet completed: what a stop waits for (an idle
+ * keep-alive connection is not worth waiting for). */
+static atomic_uint in_flight;
 
 /* One request's state between libmicrohttpd's calls. */
 struct request {
@@ -42,6 +50,7 @@ struct request {
 	char *body;
 	size_t len;
 	bool too_large;
+	size_t discarded; /* bytes read past MAX_BODY */
 	/* The token request, once its headers and body are in. */
 	char *auth[MAX_AUTH_HEADERS];
 	size_t nauth;
@@ -117,6 +126,15 @@ static enum MHD_Result answer(struct MHD_Connection *c, unsigned status, const c
 	return ok;
 }
 
+/* The log line of a token request refused before it was decided. */
+static void log_refusal(const struct request *rq, unsigned status, const char *outcome)
+{
+	serve_log("token", json_pack("{s:s, s:n, s:n, s:n, s:n, s:s, s:i, s:n, s:f}",
+	                             "peer", rq->peer, "client", "resource", "scope_requested",
+	                             "scope_granted", "outcome", outcome, "status", (int)status,
+	                             "jti", "latency_ms", elapsed(&rq->start) * 1e3));
+}
+
 /* A JSON error answer for what HTTP itself refuses (RFC 6749 §5.2 shape,
  * so that clients reading token errors read these too). */
 static enum MHD_Result refuse(struct MHD_Connection *c, struct request *rq, unsigned status,
@@ -129,6 +147,10 @@ static enum MHD_Result refuse(struct MHD_Connection *c, struct request *rq, unsi
 
 	json_decref(v);
 	stats_request(rq->ep, out);
+	if (rq->ep == EP_TOKEN) {
+		stats_token_latency(elapsed(&rq->start));
+		log_refusal(rq, status, outcome_name(out));
+	}
 	ok = answer(c, status, "application/json", body ? body : "", body ? strlen(body) : 0,
 	            "Cache-Control", "no-store", hname, hvalue, NULL);
 	free(body);
@@ -261,7 +283,7 @@ static void *slow_worker(void *arg)
 			slow.tail = NULL;
 		slow.queued--;
 		pthread_mutex_unlock(&slow.lock);
-		rq->rc = decide(rq, 0);
+		rq->rc = decide(rq, WRIT_TOKEN_FAST_ONLY);
 		rq->decided = true;
 		MHD_resume_connection(rq->conn);
 		pthread_mutex_lock(&slow.lock);
@@ -348,9 +370,6 @@ static enum MHD_Result finish_token(struct MHD_Connection *c, struct request *rq
 	double latency;
 
 	if (rq->rc != WRIT_OK) {
-		latency = elapsed(&rq->start);
-		stats_token_latency(latency);
-		log_token(rq, reply, 500, "server_error", latency);
 		serve_logf("token request failed: %s", writ_strerror(rq->rc));
 		return refuse(c, rq, 500, OUT_SERVER_ERROR, "server_error",
 		              "the token could not be made", NULL, NULL);
@@ -382,7 +401,6 @@ static enum MHD_Result answer_token(struct MHD_Connection *c, struct request *rq
 		rq->rc = decide(rq, WRIT_TOKEN_FAST_ONLY);
 	if (rq->rc == WRIT_EAGAIN) {
 		if (!slow_reserve()) {
-			stats_token_latency(elapsed(&rq->start));
 			return refuse(c, rq, 503, OUT_BUSY, "temporarily_unavailable",
 			              "too many client authentications in progress", "Retry-After",
 			              "1");
@@ -446,6 +464,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		if (!rq)
 			return MHD_NO;
 		clock_gettime(CLOCK_MONOTONIC, &rq->start);
+		atomic_fetch_add(&in_flight, 1);
 		*state = rq;
 		rq->served = served_current();
 		if (!rq->served)
@@ -457,7 +476,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	}
 	if (*upload_size) {
 		if (rq->len + *upload_size > MAX_BODY) {
+			/* Read on to answer 413 when the body ends, unless it
+			 * does not: an endless body is cut off. */
 			rq->too_large = true;
+			rq->discarded += *upload_size;
+			if (rq->discarded > MAX_DISCARD)
+				return MHD_NO;
 		} else if (!rq->too_large) {
 			char *b = realloc(rq->body, rq->len + *upload_size);
 			if (!b)
@@ -487,6 +511,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **state,
 	(void)why;
 	if (!rq)
 		return;
+	atomic_fetch_sub(&in_flight, 1);
 	served_put(rq->served);
 	writ_reply_free(rq->reply);
 	free(rq->auth[0]);
@@ -546,11 +571,7 @@ void serve_http_stop(unsigned grace)
 	if (!daemon_)
 		return;
 	fd = MHD_quiesce_daemon(daemon_);
-	while (waited < grace * 20) {
-		const union MHD_DaemonInfo *info =
-			MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-		if (!info || info->num_connections == 0)
-			break;
+	while (waited < grace * 20 && atomic_load(&in_flight) > 0) {
 		nanosleep(&step, NULL);
 		waited++;
 	}

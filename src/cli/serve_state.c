@@ -167,7 +167,7 @@ static bool make_metadata(struct served *s, json_t *algs)
 		              "response_types_supported",
 		              "scopes_supported", scopes,
 		              "access_token_signing_alg_values_supported", algs);
-	if (m && (s->metadata = json_dumps(m, JSON_INDENT(2))) != NULL) {
+	if (m && (s->metadata = json_dumps(m, JSON_COMPACT)) != NULL) {
 		s->metadata_len = strlen(s->metadata);
 		ok = true;
 	}

@@ -136,6 +136,11 @@ static struct {
 	unsigned long issued_overflow;
 } stats = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
+const char *outcome_name(enum outcome out)
+{
+	return outcome_names[out];
+}
+
 enum outcome outcome_of_error(const char *error)
 {
 	size_t i;
