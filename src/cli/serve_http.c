@@ -283,7 +283,7 @@ static void *slow_worker(void *arg)
 			slow.tail = NULL;
 		slow.queued--;
 		pthread_mutex_unlock(&slow.lock);
-		rq->rc = decide(rq, WRIT_TOKEN_FAST_ONLY);
+		rq->rc = decide(rq, 0);
 		rq->decided = true;
 		MHD_resume_connection(rq->conn);
 		pthread_mutex_lock(&slow.lock);
@@ -544,11 +544,18 @@ bool serve_http_start(const struct serve_http_config *cfg)
 		return false;
 	}
 
+	struct MHD_OptionItem pool[] = {
+		/* One thread is the polling thread itself, not a pool of one. */
+		{ cfg->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
+		  (intptr_t)cfg->threads, NULL },
+		{ MHD_OPTION_END, 0, NULL },
+	};
+
 	daemon_ = MHD_start_daemon(
 		flags, 0, NULL, NULL, handle, NULL,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_LISTEN_SOCKET, cfg->listen_fd,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cfg->threads > 1 ? cfg->threads : 0),
+		MHD_OPTION_ARRAY, pool,
 		MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_per_address,
 		MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout,
