@@ -53,7 +53,9 @@ static const char usage[] =
 	"      --generate-missing-keys    create a signing key file that does not\n"
 	"                                 exist (ES256, mode 0600) and say so\n"
 	"  -w, --watch                    reload when a policy or key file changes\n"
-	"      --threads N                HTTP threads (default: one per core)\n"
+	"      --threads N                HTTP threads, each with its own listening\n"
+	"                                 socket on the port, and as many threads for\n"
+	"                                 slow secret hashes (default: one per core)\n"
 	"      --max-connections N        open connections at most (default 1024)\n"
 	"      --max-connections-per-address N\n"
 	"                                 from one address at most (default 256)\n"
@@ -210,18 +212,39 @@ static int split_listen(const char *text, char *host, size_t hostsz, const char 
 	return 0;
 }
 
-/* A listening, non-blocking socket on HOST:PORT; -1 on failure (said). */
-static int listen_on(const char *text, char *shown, size_t shownsz)
+/* A socket listening on addr, non-blocking, sharing its port with the
+ * other HTTP threads' sockets; -1 with errno set. */
+static int listen_shared(const struct sockaddr *addr, socklen_t len)
+{
+	int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int one = 1, err;
+
+	if (fd < 0)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0 ||
+	    bind(fd, addr, len) < 0 || listen(fd, 1024) < 0) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+/* The address HOST:PORT resolves to that a socket can bind to, the port
+ * filled in when it is 0. A plain bind, without SO_REUSEPORT, tells a port
+ * in use, even by sockets that share theirs. -1 on failure (said). */
+static int free_address(const char *text, struct sockaddr_storage *ss, socklen_t *len)
 {
 	struct addrinfo hints, *res = NULL, *ai;
-	struct sockaddr_storage ss;
-	socklen_t sslen = sizeof(ss);
-	char host[256], num[NI_MAXHOST], serv[NI_MAXSERV];
+	char host[256];
 	const char *port;
 	int fd = -1, rc, one = 1, err = 0;
 
 	if (split_listen(text, host, sizeof(host), &port) < 0) {
-		cli_usage_error("serve", "--listen wants HOST:PORT or [IPV6]:PORT with a port from 0 to 65535, not '%s'", text);
+		cli_usage_error("serve", "--listen wants HOST:PORT or [IPV6]:PORT with a port from 0 "
+		                "to 65535, not '%s'", text);
 		return -1;
 	}
 	memset(&hints, 0, sizeof(hints));
@@ -233,14 +256,15 @@ static int listen_on(const char *text, char *shown, size_t shownsz)
 		return -1;
 	}
 	for (ai = res; ai && fd < 0; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		            ai->ai_protocol);
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
 		if (fd < 0) {
 			err = errno;
 			continue;
 		}
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 1024) < 0) {
+		*len = sizeof(*ss);
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 ||
+		    getsockname(fd, (struct sockaddr *)ss, len) < 0) {
 			err = errno;
 			close(fd);
 			fd = -1;
@@ -251,13 +275,35 @@ static int listen_on(const char *text, char *shown, size_t shownsz)
 		cli_error("serve", "cannot listen on %s: %s", text, strerror(err));
 		return -1;
 	}
-	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0 &&
-	    getnameinfo((struct sockaddr *)&ss, sslen, num, sizeof(num), serv, sizeof(serv),
+	close(fd);
+	return 0;
+}
+
+/* n sockets listening on HOST:PORT, one per HTTP thread, into fds; the
+ * address as text into shown. -1 on failure (said). */
+static int listen_on(const char *text, int *fds, size_t n, char *shown, size_t shownsz)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char num[NI_MAXHOST], serv[NI_MAXSERV];
+	size_t i;
+
+	if (free_address(text, &ss, &len) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if ((fds[i] = listen_shared((struct sockaddr *)&ss, len)) < 0) {
+			cli_error("serve", "cannot listen on %s: %s", text, strerror(errno));
+			while (i > 0)
+				close(fds[--i]);
+			return -1;
+		}
+	}
+	if (getnameinfo((struct sockaddr *)&ss, len, num, sizeof(num), serv, sizeof(serv),
 	                NI_NUMERICHOST | NI_NUMERICSERV) == 0)
 		snprintf(shown, shownsz, ss.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", num, serv);
 	else
 		snprintf(shown, shownsz, "%s", text);
-	return fd;
+	return 0;
 }
 
 /* ---- --watch: a fingerprint of every file the served state came from ---- */
@@ -374,7 +420,7 @@ static int serve(struct serve_args *a)
 	struct served *s;
 	sigset_t set;
 	char shown[300];
-	int fd;
+	int *fds = NULL;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 
 	/* Every thread started from here on inherits the mask, so the
@@ -390,15 +436,15 @@ static int serve(struct serve_args *a)
 	if (!(s = served_load(&a->cfg)))
 		return EXIT_USAGE;
 	served_install(s);
-	if ((fd = listen_on(a->listen, shown, sizeof(shown))) < 0)
-		goto fail;
 	if (!a->http.threads)
 		a->http.threads = cores > 0 ? (unsigned)cores : 1;
-	a->http.listen_fd = fd;
-	if (!serve_http_start(&a->http)) {
-		close(fd);
+	fds = calloc(a->http.threads, sizeof(*fds));
+	if (!fds || listen_on(a->listen, fds, a->http.threads, shown, sizeof(shown)) < 0)
 		goto fail;
-	}
+	a->http.listen_fds = fds;
+	a->http.nlisten = a->http.threads;
+	if (!serve_http_start(&a->http))
+		goto fail;
 	if (a->pid_file && write_pid_file(a->pid_file) < 0) {
 		serve_http_stop(0);
 		goto fail;
@@ -416,9 +462,11 @@ static int serve(struct serve_args *a)
 	served_install(NULL);
 	stats_cleanup();
 	serve_log("stopped", NULL);
+	free(fds);
 	return EXIT_OK;
 fail:
 	served_install(NULL);
+	free(fds);
 	return EXIT_USAGE;
 }
 

@@ -3,7 +3,8 @@
  *
  *   cmd_serve.c      options, start-up, signals, reloads, drain
  *   serve_state.c    what one load serves: policy, keys, JWKS, metadata
- *   serve_http.c     the HTTP side: routes, limits, answers
+ *   serve_http.c     the HTTP side: one epoll thread per core, routes,
+ *                    limits, answers, the threads of slow hashes
  *   serve_stats.c    metrics, the per-address throttle, log lines
  *
  * Requests take a reference to the loaded state they start with, so a
@@ -113,13 +114,14 @@ void throttle_configure(unsigned max_failures, unsigned window);
 /* ---- HTTP (serve_http.c) ---- */
 
 struct serve_http_config {
-	int listen_fd;
-	unsigned threads;
+	const int *listen_fds; /* one per HTTP thread, all on one port */
+	size_t nlisten;
+	unsigned threads;      /* of client authentication (slow hashes) */
 	unsigned max_connections, max_per_address, timeout;
 };
 
-/* Start the server on an already listening socket. false on failure
- * (logged). */
+/* Start the server on sockets already listening; it owns them from then
+ * on. false on failure (logged). */
 bool serve_http_start(const struct serve_http_config *cfg);
 /* Stop accepting; wait up to grace seconds for open connections; stop. */
 void serve_http_stop(unsigned grace);

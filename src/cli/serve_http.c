@@ -35,7 +35,13 @@
 /* The most Authorization headers looked at: two already mean refusal. */
 #define MAX_AUTH_HEADERS 2
 
-static struct MHD_Daemon *daemon_;
+/* One daemon per thread, each with its own listening socket on the same
+ * port (SO_REUSEPORT): the kernel spreads new connections over them. One
+ * daemon with a pool of threads sharing one socket lets whichever thread
+ * wakes first take a whole burst of connections, and with keep-alive
+ * clients one core then does all the work. */
+static struct MHD_Daemon **daemons;
+static size_t ndaemons;
 /* Requests begun and not yet completed: what a stop waits for (an idle
  * keep-alive connection is not worth waiting for). */
 static atomic_uint in_flight;
@@ -87,12 +93,34 @@ static double elapsed(const struct timespec *t0)
 	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+static void addr_text(const struct sockaddr *sa, char *out, size_t n);
+
 static void peer_text(struct MHD_Connection *c, char *out, size_t n)
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
 
+	addr_text(ci ? ci->client_addr : NULL, out, n);
+}
+
+/* ---- connections: the limits over every daemon ---- */
+
+struct addr_count {
+	char addr[INET6_ADDRSTRLEN];
+	unsigned n;
+	struct addr_count *next;
+};
+
+#define ADDR_BUCKETS 4096
+
+static struct {
+	pthread_mutex_t lock;
+	unsigned total, max_total, max_per_address;
+	struct addr_count *bucket[ADDR_BUCKETS];
+} conns = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void addr_text(const struct sockaddr *sa, char *out, size_t n)
+{
 	out[0] = '\0';
 	if (sa && sa->sa_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
@@ -100,6 +128,73 @@ static void peer_text(struct MHD_Connection *c, char *out, size_t n)
 	else if (sa && sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
 		          (socklen_t)n);
+}
+
+static struct addr_count **addr_slot(const char *addr)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	struct addr_count **p;
+	const char *c;
+
+	for (c = addr; *c; c++)
+		h = (h ^ (unsigned char)*c) * 16777619u;
+	for (p = &conns.bucket[h % ADDR_BUCKETS]; *p; p = &(*p)->next)
+		if (strcmp((*p)->addr, addr) == 0)
+			break;
+	return p;
+}
+
+/* A new connection: taken when under both limits, and counted. */
+static enum MHD_Result accept_policy(void *cls, const struct sockaddr *sa, socklen_t len)
+{
+	char addr[INET6_ADDRSTRLEN];
+	struct addr_count **slot;
+	enum MHD_Result ok = MHD_NO;
+
+	(void)cls;
+	(void)len;
+	addr_text(sa, addr, sizeof(addr));
+	pthread_mutex_lock(&conns.lock);
+	slot = addr_slot(addr);
+	if (conns.total >= conns.max_total ||
+	    (*slot && (*slot)->n >= conns.max_per_address))
+		goto out;
+	if (!*slot) {
+		*slot = calloc(1, sizeof(**slot));
+		if (!*slot)
+			goto out;
+		memcpy((*slot)->addr, addr, sizeof(addr));
+	}
+	(*slot)->n++;
+	conns.total++;
+	ok = MHD_YES;
+out:
+	pthread_mutex_unlock(&conns.lock);
+	return ok;
+}
+
+static void connection_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+                              enum MHD_ConnectionNotificationCode code)
+{
+	char addr[INET6_ADDRSTRLEN];
+	struct addr_count **slot, *gone;
+
+	(void)cls;
+	(void)socket_context;
+	if (code != MHD_CONNECTION_NOTIFY_CLOSED)
+		return;
+	peer_text(c, addr, sizeof(addr));
+	pthread_mutex_lock(&conns.lock);
+	slot = addr_slot(addr);
+	if (*slot) {
+		conns.total--;
+		if (--(*slot)->n == 0) {
+			gone = *slot;
+			*slot = gone->next;
+			free(gone);
+		}
+	}
+	pthread_mutex_unlock(&conns.lock);
 }
 
 /* Queue an answer whose body is copied; headers come as name, value pairs
@@ -538,32 +633,34 @@ bool serve_http_start(const struct serve_http_config *cfg)
 {
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
 	                 MHD_USE_ERROR_LOG | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
+	size_t i;
 
-	if (!slow_start(cfg->threads)) {
+	conns.max_total = cfg->max_connections;
+	conns.max_per_address = cfg->max_per_address;
+	daemons = calloc(cfg->nlisten, sizeof(*daemons));
+	if (!daemons || !slow_start(cfg->threads)) {
 		serve_logf("cannot start the threads of client authentication");
+		free(daemons);
+		daemons = NULL;
 		return false;
 	}
-
-	struct MHD_OptionItem pool[] = {
-		/* One thread is the polling thread itself, not a pool of one. */
-		{ cfg->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
-		  (intptr_t)cfg->threads, NULL },
-		{ MHD_OPTION_END, 0, NULL },
-	};
-
-	daemon_ = MHD_start_daemon(
-		flags, 0, NULL, NULL, handle, NULL,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-		MHD_OPTION_LISTEN_SOCKET, cfg->listen_fd,
-		MHD_OPTION_ARRAY, pool,
-		MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_per_address,
-		MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout,
-		MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-		MHD_OPTION_END);
-	if (!daemon_) {
+	for (ndaemons = 0; ndaemons < cfg->nlisten; ndaemons++) {
+		daemons[ndaemons] = MHD_start_daemon(
+			flags, 0, accept_policy, NULL, handle, NULL,
+			MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+			MHD_OPTION_LISTEN_SOCKET, cfg->listen_fds[ndaemons],
+			MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout,
+			MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+			MHD_OPTION_NOTIFY_CONNECTION, connection_notify, NULL,
+			MHD_OPTION_END);
+		if (!daemons[ndaemons])
+			break;
+	}
+	if (ndaemons < cfg->nlisten) {
 		serve_logf("the HTTP server could not start");
-		slow_stop();
+		for (i = ndaemons; i < cfg->nlisten; i++)
+			close(cfg->listen_fds[i]);
+		serve_http_stop(0);
 		return false;
 	}
 	return true;
@@ -573,19 +670,21 @@ void serve_http_stop(unsigned grace)
 {
 	struct timespec step = { 0, 50 * 1000 * 1000 };
 	unsigned waited = 0;
+	size_t i;
 	int fd;
 
-	if (!daemon_)
-		return;
-	fd = MHD_quiesce_daemon(daemon_);
+	for (i = 0; i < ndaemons; i++)
+		if ((fd = MHD_quiesce_daemon(daemons[i])) >= 0)
+			close(fd);
 	while (waited < grace * 20 && atomic_load(&in_flight) > 0) {
 		nanosleep(&step, NULL);
 		waited++;
 	}
-	/* No connection may stay suspended when the daemon stops. */
+	/* No connection may stay suspended when a daemon stops. */
 	slow_stop();
-	MHD_stop_daemon(daemon_);
-	daemon_ = NULL;
-	if (fd >= 0)
-		close(fd);
+	for (i = 0; i < ndaemons; i++)
+		MHD_stop_daemon(daemons[i]);
+	free(daemons);
+	daemons = NULL;
+	ndaemons = 0;
 }
