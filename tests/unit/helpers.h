@@ -38,4 +38,14 @@ size_t lex_all(const char *text, int *kinds, char **texts, size_t max,
 /* Run a suite, print its result, return the exit status for main(). */
 int run_suite(Suite *s);
 
+/* printf into a new string; caller frees with free(). */
+char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+
+/* A PHC string that tests can afford: scrypt with ln=4 (N=16), r=8, p=1,
+ * a fixed salt, for secret[0..len). */
+struct phc {
+	char s[128];
+};
+void phc_of(const char *secret, size_t len, struct phc *out);
+
 #endif

@@ -55,58 +55,6 @@
 
 /* ---- helpers ---- */
 
-static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-
-/* printf into a new string; caller frees with free(). */
-static char *fmt(const char *f, ...)
-{
-	struct buf b;
-	va_list ap;
-	char *s;
-
-	buf_init(&b);
-	va_start(ap, f);
-	buf_vprintf(&b, f, ap);
-	va_end(ap);
-	s = buf_steal(&b);
-	ck_assert_ptr_nonnull(s);
-	return s;
-}
-
-struct phc {
-	char s[128];
-};
-
-/* PHC "B64": standard base64 without padding, NUL-terminated. */
-static void phc_b64(const unsigned char *in, size_t n, char *out)
-{
-	size_t i, len = b64url_encoded_len(n);
-
-	b64url_encode(in, n, out);
-	for (i = 0; i < len; i++) {
-		if (out[i] == '-')
-			out[i] = '+';
-		else if (out[i] == '_')
-			out[i] = '/';
-	}
-	out[len] = '\0';
-}
-
-/* A cheap PHC string (scrypt, ln=4) for secret. */
-static void phc_of(const char *secret, struct phc *out)
-{
-	static const unsigned char salt[16] = "0123456789abcdef";
-	unsigned char hash[32];
-	char salt64[32], hash64[64];
-
-	ck_assert_int_eq(
-	    secret_scrypt(secret, strlen(secret), salt, sizeof(salt), 4, 8, 1, hash, sizeof(hash)),
-	    WRIT_OK);
-	phc_b64(salt, sizeof(salt), salt64);
-	phc_b64(hash, sizeof(hash), hash64);
-	snprintf(out->s, sizeof(out->s), "$scrypt$ln=4,r=8,p=1$%s$%s", salt64, hash64);
-}
-
 /* "Basic " and the padded standard base64 of "id:secret" (RFC 7617 §2),
  * both already form-urlencoded by the caller; caller frees. */
 static char *basic(const char *id, const char *secret)
@@ -153,8 +101,8 @@ static void world_setup(void)
 	free(jwks);
 	free(jwk);
 
-	phc_of(SECRET, &cart);
-	phc_of(OLD_SECRET, &old);
+	phc_of(SECRET, strlen(SECRET), &cart);
+	phc_of(OLD_SECRET, strlen(OLD_SECRET), &old);
 	text = fmt("issuer \"" TEST_ISSUER "\" { token-ttl 1h; }\n"
 	           "resource \"" PAYMENT "\" {\n"
 	           "    token-ttl 10m;\n"
@@ -1069,7 +1017,7 @@ START_TEST(fast_only)
 	char *text;
 
 	/* A policy of its own, so that its cache starts empty. */
-	phc_of(SECRET, &cart);
+	phc_of(SECRET, strlen(SECRET), &cart);
 	text = fmt("issuer \"" TEST_ISSUER "\" {}\n"
 	           "resource \"" PAYMENT "\" { token-ttl 10m; permission write:payment; }\n"
 	           "role checkout for apps { grant write:payment on \"" PAYMENT "\"; }\n"

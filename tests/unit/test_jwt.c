@@ -178,24 +178,6 @@ static void use_jwks(const char *jwks)
 
 /* ---- small text helpers ---- */
 
-static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-
-/* printf into a new string; caller frees with free(). */
-static char *fmt(const char *f, ...)
-{
-	struct buf b;
-	va_list ap;
-	char *s;
-
-	buf_init(&b);
-	va_start(ap, f);
-	buf_vprintf(&b, f, ap);
-	va_end(ap);
-	s = buf_steal(&b);
-	ck_assert_ptr_nonnull(s);
-	return s;
-}
-
 /* s with `what` inserted at offset at; caller frees. */
 static char *insert_at(const char *s, size_t at, const char *what)
 {

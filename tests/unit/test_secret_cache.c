@@ -34,57 +34,6 @@
 
 /* ---- helpers ---- */
 
-static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-
-/* printf into a new string; caller frees with free(). */
-static char *fmt(const char *f, ...)
-{
-	struct buf b;
-	va_list ap;
-	char *s;
-
-	buf_init(&b);
-	va_start(ap, f);
-	buf_vprintf(&b, f, ap);
-	va_end(ap);
-	s = buf_steal(&b);
-	ck_assert_ptr_nonnull(s);
-	return s;
-}
-
-struct phc {
-	char s[128];
-};
-
-/* PHC "B64": standard base64 without padding, NUL-terminated. */
-static void phc_b64(const unsigned char *in, size_t n, char *out)
-{
-	size_t i, len = b64url_encoded_len(n);
-
-	b64url_encode(in, n, out);
-	for (i = 0; i < len; i++) {
-		if (out[i] == '-')
-			out[i] = '+';
-		else if (out[i] == '_')
-			out[i] = '/';
-	}
-	out[len] = '\0';
-}
-
-/* A cheap PHC string for secret[0..len). */
-static void phc_of(const char *secret, size_t len, struct phc *out)
-{
-	static const unsigned char salt[16] = "0123456789abcdef";
-	unsigned char hash[32];
-	char salt64[32], hash64[64];
-
-	ck_assert_int_eq(
-	    secret_scrypt(secret, len, salt, sizeof(salt), 4, 8, 1, hash, sizeof(hash)), WRIT_OK);
-	phc_b64(salt, sizeof(salt), salt64);
-	phc_b64(hash, sizeof(hash), hash64);
-	snprintf(out->s, sizeof(out->s), "$scrypt$ln=4,r=8,p=1$%s$%s", salt64, hash64);
-}
-
 /* Slow hashes the secret module ran since the last call. */
 static unsigned long new_hashes(void)
 {

@@ -99,20 +99,6 @@ static char *cat(const char *a, const char *b)
 	return s;
 }
 
-static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt(const char *f, ...)
-{
-	va_list ap;
-	char *s = NULL;
-	int n;
-
-	va_start(ap, f);
-	n = vasprintf(&s, f, ap);
-	va_end(ap);
-	ck_assert_int_ge(n, 0);
-	return s;
-}
-
 /* A fresh scratch directory (caller removes it and frees the name). */
 static char *scratch(void)
 {
