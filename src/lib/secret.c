@@ -121,7 +121,7 @@ int secret_pbkdf2_sha256(const void *secret, size_t len, const unsigned char *sa
 
 /* ---- the PHC "B64" encoding: standard base64 without padding ---- */
 
-static void b64_encode(const unsigned char *in, size_t n, char *out)
+void secret_b64_encode(const unsigned char *in, size_t n, char *out)
 {
 	size_t i, len = b64url_encoded_len(n);
 
@@ -189,8 +189,8 @@ int secret_hash(const char *secret, size_t len, char **phc)
 	                   SECRET_SCRYPT_R, SECRET_SCRYPT_P, hash, sizeof(hash));
 	if (rc != WRIT_OK)
 		return rc;
-	b64_encode(salt, sizeof(salt), salt64);
-	b64_encode(hash, sizeof(hash), hash64);
+	secret_b64_encode(salt, sizeof(salt), salt64);
+	secret_b64_encode(hash, sizeof(hash), hash64);
 	OPENSSL_cleanse(hash, sizeof(hash));
 	size = sizeof("$scrypt$ln=NN,r=N,p=N$$") + strlen(salt64) + strlen(hash64);
 	s = malloc(size);

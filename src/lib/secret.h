@@ -44,6 +44,10 @@ extern const char secret_dummy_hash[];
  */
 int secret_verify(const char *phc, size_t phc_len, const char *secret, size_t len);
 
+/* The PHC string "B64" of in[0..n): standard base64 without padding,
+ * NUL-terminated; out holds at least 4 * ceil(n / 3) + 1 bytes. */
+void secret_b64_encode(const unsigned char *in, size_t n, char *out);
+
 /*
  * The raw KDFs, with no cap on their parameters beyond scrypt's memory
  * limit of a little over 1 GiB (for the test vectors, and for the

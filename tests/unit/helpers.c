@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "helpers.h"
-#include "base64url.h"
 #include "secret.h"
 #include "lex-support.h"
 #include "util.h"
@@ -162,21 +161,6 @@ char *fmt(const char *f, ...)
 	return s;
 }
 
-/* PHC "B64": standard base64 without padding, NUL-terminated. */
-static void phc_b64(const unsigned char *in, size_t n, char *out)
-{
-	size_t i, len = b64url_encoded_len(n);
-
-	b64url_encode(in, n, out);
-	for (i = 0; i < len; i++) {
-		if (out[i] == '-')
-			out[i] = '+';
-		else if (out[i] == '_')
-			out[i] = '/';
-	}
-	out[len] = '\0';
-}
-
 void phc_of(const char *secret, size_t len, struct phc *out)
 {
 	static const unsigned char salt[16] = "0123456789abcdef";
@@ -185,7 +169,7 @@ void phc_of(const char *secret, size_t len, struct phc *out)
 
 	ck_assert_int_eq(
 	    secret_scrypt(secret, len, salt, sizeof(salt), 4, 8, 1, hash, sizeof(hash)), WRIT_OK);
-	phc_b64(salt, sizeof(salt), salt64);
-	phc_b64(hash, sizeof(hash), hash64);
+	secret_b64_encode(salt, sizeof(salt), salt64);
+	secret_b64_encode(hash, sizeof(hash), hash64);
 	snprintf(out->s, sizeof(out->s), "$scrypt$ln=4,r=8,p=1$%s$%s", salt64, hash64);
 }
