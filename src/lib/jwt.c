@@ -29,6 +29,7 @@
 #include "jws.h"
 #include "mint.h"
 #include "table.h"
+#include "token_cache.h"
 #include "validate.h"
 
 enum {
@@ -57,15 +58,20 @@ struct writ_verifier {
 	writ_clock_fn clock;
 	void *clock_arg;
 	struct jws_digests digests;
+	/* Tokens verified under this configuration; NULL when turned off.
+	 * Every setter of what it settled empties it. */
+	struct token_cache *cache;
 };
 
+/* The claims are shared with the verifier's cache when the token came
+ * from it, or went into it. */
 struct writ_token {
 	enum writ_token_error error;
 	char reason[160];
-	json_t *claims;
-	const char *scope, *subject, *client_id, *jti;
-	double exp;
+	struct token_claims *claims;
 };
+
+atomic_ulong token_signature_checks;
 
 /* ---- key sets ---- */
 
@@ -200,6 +206,11 @@ writ_verifier *writ_verifier_new(void)
 	}
 	v->algs[JWS_ES256] = v->algs[JWS_RS256] = v->algs[JWS_EDDSA] = true;
 	v->max_length = MAX_TOKEN;
+	v->cache = token_cache_new(TOKEN_CACHE_DEFAULT);
+	if (!v->cache) {
+		writ_verifier_free(v);
+		return NULL;
+	}
 	return v;
 }
 
@@ -211,6 +222,7 @@ void writ_verifier_free(writ_verifier *v)
 	free(v->issuer);
 	free(v->audience);
 	jws_digests_free(&v->digests);
+	token_cache_free(v->cache);
 	free(v);
 }
 
@@ -222,6 +234,7 @@ int writ_verifier_set_keys(writ_verifier *v, writ_keyset *keys)
 	writ_keyset_unref(v->keyset);
 	v->keyset = keys;
 	v->keys = keys->set;
+	token_cache_clear(v->cache);
 	return WRIT_OK;
 }
 
@@ -240,14 +253,22 @@ static int set_string(char **field, size_t *len, const char *value)
 	return WRIT_OK;
 }
 
+/* What the cache settled at insert time changes: every entry goes. */
+static int settled(writ_verifier *v, int rc)
+{
+	if (rc == WRIT_OK)
+		token_cache_clear(v->cache);
+	return rc;
+}
+
 int writ_verifier_set_issuer(writ_verifier *v, const char *issuer)
 {
-	return v ? set_string(&v->issuer, &v->issuer_len, issuer) : WRIT_EINVAL;
+	return v ? settled(v, set_string(&v->issuer, &v->issuer_len, issuer)) : WRIT_EINVAL;
 }
 
 int writ_verifier_set_audience(writ_verifier *v, const char *audience)
 {
-	return v ? set_string(&v->audience, &v->audience_len, audience) : WRIT_EINVAL;
+	return v ? settled(v, set_string(&v->audience, &v->audience_len, audience)) : WRIT_EINVAL;
 }
 
 int writ_verifier_set_algorithms(writ_verifier *v, const char *list)
@@ -272,7 +293,7 @@ int writ_verifier_set_algorithms(writ_verifier *v, const char *list)
 	if (!any)
 		return WRIT_EINVAL;
 	memcpy(v->algs, algs, sizeof(algs));
-	return WRIT_OK;
+	return settled(v, WRIT_OK);
 }
 
 int writ_verifier_set_leeway(writ_verifier *v, unsigned seconds)
@@ -280,7 +301,7 @@ int writ_verifier_set_leeway(writ_verifier *v, unsigned seconds)
 	if (!v || seconds > MAX_LEEWAY)
 		return WRIT_EINVAL;
 	v->leeway = seconds;
-	return WRIT_OK;
+	return settled(v, WRIT_OK);
 }
 
 int writ_verifier_set_max_length(writ_verifier *v, size_t bytes)
@@ -288,9 +309,10 @@ int writ_verifier_set_max_length(writ_verifier *v, size_t bytes)
 	if (!v || bytes == 0 || bytes > MAX_TOKEN)
 		return WRIT_EINVAL;
 	v->max_length = bytes;
-	return WRIT_OK;
+	return settled(v, WRIT_OK);
 }
 
+/* The cache need not be emptied: every hit reads the clock again. */
 int writ_verifier_set_clock(writ_verifier *v, writ_clock_fn fn, void *arg)
 {
 	if (!v)
@@ -298,6 +320,29 @@ int writ_verifier_set_clock(writ_verifier *v, writ_clock_fn fn, void *arg)
 	v->clock = fn;
 	v->clock_arg = arg;
 	return WRIT_OK;
+}
+
+int writ_verifier_set_cache(writ_verifier *v, size_t entries)
+{
+	struct token_cache *c = NULL;
+
+	if (!v || entries > TOKEN_CACHE_MAX)
+		return WRIT_EINVAL;
+	if (entries && !(c = token_cache_new(entries)))
+		return WRIT_ENOMEM;
+	token_cache_free(v->cache);
+	v->cache = c;
+	return WRIT_OK;
+}
+
+size_t verifier_cache_count(const writ_verifier *v)
+{
+	return v ? token_cache_count(v->cache) : 0;
+}
+
+size_t verifier_cache_capacity(const writ_verifier *v)
+{
+	return v ? token_cache_capacity(v->cache) : 0;
 }
 
 static double now_of(const writ_verifier *v)
@@ -316,7 +361,7 @@ static double now_of(const writ_verifier *v)
  * that looks at the token and not the result code is never told "valid". */
 static void token_reset(writ_token *t)
 {
-	json_decref(t->claims);
+	token_claims_unref(t->claims);
 	memset(t, 0, sizeof(*t));
 	t->error = WRIT_TOKEN_UNVERIFIED;
 	snprintf(t->reason, sizeof(t->reason), "not verified");
@@ -346,9 +391,8 @@ static int reject(writ_token *t, enum writ_token_error e, const char *fmt, ...)
 {
 	va_list ap;
 
-	json_decref(t->claims);
+	token_claims_unref(t->claims);
 	t->claims = NULL;
-	t->scope = t->subject = t->client_id = t->jti = NULL;
 	t->error = e;
 	va_start(ap, fmt);
 	vsnprintf(t->reason, sizeof(t->reason), fmt, ap);
@@ -368,43 +412,49 @@ const char *writ_token_reason(const writ_token *t)
 	return t->error == WRIT_TOKEN_VALID ? "valid" : t->reason;
 }
 
+/* The claims are readable once the verification has succeeded. */
+static const struct token_claims *valid_claims(const writ_token *t)
+{
+	return t && t->error == WRIT_TOKEN_VALID ? t->claims : NULL;
+}
+
 const char *writ_token_scope(const writ_token *t)
 {
-	return t && t->claims ? t->scope : NULL;
+	return valid_claims(t) ? t->claims->scope : NULL;
 }
 
 const char *writ_token_subject(const writ_token *t)
 {
-	return t ? t->subject : NULL;
+	return valid_claims(t) ? t->claims->subject : NULL;
 }
 
 const char *writ_token_client_id(const writ_token *t)
 {
-	return t ? t->client_id : NULL;
+	return valid_claims(t) ? t->claims->client_id : NULL;
 }
 
 const char *writ_token_jti(const writ_token *t)
 {
-	return t ? t->jti : NULL;
+	return valid_claims(t) ? t->claims->jti : NULL;
 }
 
 double writ_token_expires(const writ_token *t)
 {
-	return t && t->claims ? t->exp : 0;
+	return valid_claims(t) ? t->claims->exp : 0;
 }
 
 const char *writ_token_claim_string(const writ_token *t, const char *name)
 {
-	if (!t || !t->claims || !name)
+	if (!valid_claims(t) || !name)
 		return NULL;
-	return json_string_value(json_object_get(t->claims, name));
+	return json_string_value(json_object_get(t->claims->json, name));
 }
 
 char *writ_token_claims_json(const writ_token *t)
 {
-	if (!t || !t->claims)
+	if (!valid_claims(t))
 		return NULL;
-	return json_dumps(t->claims, JSON_COMPACT | JSON_SORT_KEYS);
+	return json_dumps(t->claims->json, JSON_COMPACT | JSON_SORT_KEYS);
 }
 
 /* ---- validation ---- */
@@ -551,10 +601,26 @@ static int string_claim(json_t *claims, const char *name, const char **out,
 	return WRIT_OK;
 }
 
-static int check_claims(const writ_verifier *v, json_t *c, writ_token *t)
+/* The checks of exp, nbf and iat against the clock: of every verification,
+ * and again of every hit in the cache. */
+static int check_times(const writ_verifier *v, double exp, double nbf, double iat,
+                       writ_token *t)
 {
-	double now = now_of(v), exp, nbf, iat, leeway = v->leeway;
-	json_t *scope = json_object_get(c, "scope");
+	double now = now_of(v), leeway = v->leeway;
+
+	if (now >= exp + leeway)
+		return reject(t, WRIT_TOKEN_EXPIRED, "expired");
+	if (!isnan(nbf) && now < nbf - leeway)
+		return reject(t, WRIT_TOKEN_NOT_YET_VALID, "not valid yet (nbf is in the future)");
+	if (!isnan(iat) && iat > now + leeway)
+		return reject(t, WRIT_TOKEN_ISSUED_IN_FUTURE, "issued in the future (iat)");
+	return WRIT_OK;
+}
+
+/* The claim rules, filling in tc (t->claims) as they pass. */
+static int check_claims(const writ_verifier *v, struct token_claims *tc, writ_token *t)
+{
+	json_t *c = tc->json, *scope = json_object_get(c, "scope");
 	int rc;
 
 	if (json_object_get(c, "iss") && !json_is_string(json_object_get(c, "iss")))
@@ -564,16 +630,11 @@ static int check_claims(const writ_verifier *v, json_t *c, writ_token *t)
 		              json_object_get(c, "iss") ? "token is from another issuer"
 		                                        : "claim \"iss\" is missing");
 	if ((rc = check_audience(v, json_object_get(c, "aud"), t)) != WRIT_OK ||
-	    (rc = time_claim(c, "exp", true, &exp, t)) != WRIT_OK ||
-	    (rc = time_claim(c, "nbf", false, &nbf, t)) != WRIT_OK ||
-	    (rc = time_claim(c, "iat", false, &iat, t)) != WRIT_OK)
+	    (rc = time_claim(c, "exp", true, &tc->exp, t)) != WRIT_OK ||
+	    (rc = time_claim(c, "nbf", false, &tc->nbf, t)) != WRIT_OK ||
+	    (rc = time_claim(c, "iat", false, &tc->iat, t)) != WRIT_OK ||
+	    (rc = check_times(v, tc->exp, tc->nbf, tc->iat, t)) != WRIT_OK)
 		return rc;
-	if (now >= exp + leeway)
-		return reject(t, WRIT_TOKEN_EXPIRED, "expired");
-	if (!isnan(nbf) && now < nbf - leeway)
-		return reject(t, WRIT_TOKEN_NOT_YET_VALID, "not valid yet (nbf is in the future)");
-	if (!isnan(iat) && iat > now + leeway)
-		return reject(t, WRIT_TOKEN_ISSUED_IN_FUTURE, "issued in the future (iat)");
 	if (scope && !json_is_string(scope))
 		return reject(t, WRIT_TOKEN_BAD_SCOPE, "claim \"scope\" is not a string");
 	/* The claim must be scope-tokens separated by single spaces; writ_check
@@ -581,12 +642,32 @@ static int check_claims(const writ_verifier *v, json_t *c, writ_token *t)
 	if (scope && writ_check(json_string_value(scope), json_string_length(scope),
 	                        NULL, 0, NULL) != WRIT_OK)
 		return reject(t, WRIT_TOKEN_BAD_SCOPE, "claim \"scope\" is malformed");
-	if ((rc = string_claim(c, "sub", &t->subject, t)) != WRIT_OK ||
-	    (rc = string_claim(c, "client_id", &t->client_id, t)) != WRIT_OK ||
-	    (rc = string_claim(c, "jti", &t->jti, t)) != WRIT_OK)
+	if ((rc = string_claim(c, "sub", &tc->subject, t)) != WRIT_OK ||
+	    (rc = string_claim(c, "client_id", &tc->client_id, t)) != WRIT_OK ||
+	    (rc = string_claim(c, "jti", &tc->jti, t)) != WRIT_OK)
 		return rc;
-	t->scope = scope ? json_string_value(scope) : "";
-	t->exp = exp;
+	tc->scope = scope ? json_string_value(scope) : "";
+	t->error = WRIT_TOKEN_VALID;
+	return WRIT_OK;
+}
+
+/*
+ * A token found in the cache: everything but the clock was settled when it
+ * went in, so only exp, nbf and iat are checked, by the very code of a full
+ * verification, and an entry that fails them is dropped. Takes over the
+ * reference to tc.
+ */
+static int cached(const writ_verifier *v, const struct token_key *key,
+                  struct token_claims *tc, writ_token *t)
+{
+	int rc = check_times(v, tc->exp, tc->nbf, tc->iat, t);
+
+	if (rc != WRIT_OK) {
+		token_cache_forget(v->cache, key, tc);
+		token_claims_unref(tc);
+		return rc;
+	}
+	t->claims = tc;
 	t->error = WRIT_TOKEN_VALID;
 	return WRIT_OK;
 }
@@ -602,6 +683,9 @@ int writ_verify(const writ_verifier *v, const char *token, size_t len,
 	enum b64url_error e;
 	const struct jwk *key = NULL;
 	json_t *h = NULL, *claims;
+	struct token_key ckey;
+	struct token_claims *hit;
+	bool cacheable;
 	char why[160];
 	int rc, alg = -1;
 
@@ -614,6 +698,12 @@ int writ_verify(const writ_verifier *v, const char *token, size_t len,
 	if (len > v->max_length)
 		return reject(t, WRIT_TOKEN_TOO_LONG, "token of %zu bytes is longer than %zu",
 		              len, v->max_length);
+	/* The cache compares every byte (through their SHA-256): a token that
+	 * differs in any is another token. */
+	cacheable = v->cache && len > 0 && len <= TOKEN_CACHE_MAX_TOKEN &&
+	            token_cache_key(v->cache, token, len, &ckey);
+	if (cacheable && (hit = token_cache_lookup(v->cache, &ckey)) != NULL)
+		return cached(v, &ckey, hit, t);
 	dot1 = len ? memchr(token, '.', len) : NULL;
 	dot2 = dot1 ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - token)) : NULL;
 	if (!dot1 || !dot2 || memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - token)))
@@ -645,6 +735,7 @@ int writ_verify(const writ_verifier *v, const char *token, size_t len,
 		rc = reject(t, WRIT_TOKEN_MALFORMED, "signature: %s", b64url_strerror(e));
 		goto out;
 	}
+	atomic_fetch_add_explicit(&token_signature_checks, 1, memory_order_relaxed);
 	if (!jws_verify(&v->digests, alg, &key->vkey, (const unsigned char *)token,
 	                (size_t)(dot2 - token), sig, siglen, why, sizeof(why))) {
 		rc = reject(t, WRIT_TOKEN_BAD_SIGNATURE, "%s", why);
@@ -665,8 +756,16 @@ int writ_verify(const writ_verifier *v, const char *token, size_t len,
 		rc = reject(t, WRIT_TOKEN_BAD_CLAIMS, "claims: %s", why);
 		goto out;
 	}
-	t->claims = claims;
-	rc = check_claims(v, claims, t);
+	t->claims = token_claims_new(claims);
+	if (!t->claims) {
+		json_decref(claims);
+		rc = WRIT_ENOMEM;
+		goto out;
+	}
+	rc = check_claims(v, t->claims, t);
+	/* Only successes are kept. */
+	if (rc == WRIT_OK && cacheable)
+		token_cache_insert(v->cache, &ckey, t->claims);
 out:
 	json_decref(h);
 	segment_free(header, hbuf);
