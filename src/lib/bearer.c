@@ -1,0 +1,133 @@
+/* bearer.c: RFC 6750 Authorization headers and challenges (bearer.h). */
+#include "config.h"
+
+#include <stdbool.h>
+#include <string.h>
+#include <strings.h>
+
+#include "bearer.h"
+#include "util.h"
+#include "validate.h"
+#include "writ.h"
+
+/* RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" /
+ * "+" / "/" ) *"=" */
+static bool b64token_char(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
+}
+
+int bearer_token(const char *header, size_t len, const char **token, size_t *token_len,
+                 char *why, size_t whylen)
+{
+	size_t i, n;
+
+	*token = NULL;
+	*token_len = 0;
+	if (!header) {
+		put_reason(why, whylen, "%s", "no Authorization header");
+		return WRIT_EINVAL;
+	}
+	if (len < 7 || strncasecmp(header, "Bearer ", 7) != 0) {
+		put_reason(why, whylen, "%s",
+		           "the Authorization header is not \"Bearer\", one space and a token");
+		return WRIT_EINVAL;
+	}
+	header += 7;
+	len -= 7;
+	for (n = 0; n < len && b64token_char((unsigned char)header[n]); n++)
+		;
+	if (n == 0) {
+		put_reason(why, whylen, "%s",
+		           len > 0 && header[0] == ' ' ? "more than one space after \"Bearer\""
+		                                       : "no token after \"Bearer \"");
+		return WRIT_EINVAL;
+	}
+	for (i = n; i < len && header[i] == '='; i++)
+		;
+	if (i < len) {
+		put_reason(why, whylen,
+		           "the token has a character outside the b64token set (RFC 6750 "
+		           "section 2.1) at byte %zu",
+		           i + 1);
+		return WRIT_EINVAL;
+	}
+	*token = header;
+	*token_len = len;
+	return WRIT_OK;
+}
+
+/* Append a quoted string, each byte that could need escaping as '?'. */
+static void put_quoted(struct buf *b, const char *s)
+{
+	buf_putc(b, '"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		buf_putc(b, c < 0x20 || c > 0x7e || c == '"' || c == '\\' ? '?' : (char)c);
+	}
+	buf_putc(b, '"');
+}
+
+/* The error codes of RFC 6750 §3.1 and the scope-token set. */
+static bool error_ok(const char *e)
+{
+	return strcmp(e, "invalid_request") == 0 || strcmp(e, "invalid_token") == 0 ||
+	       strcmp(e, "insufficient_scope") == 0;
+}
+
+static bool scope_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || s[0] == ' ' || s[n - 1] == ' ')
+		return false;
+	for (i = 0; i < n; i++)
+		if (s[i] == ' ' ? s[i + 1] == ' ' : !scope_char((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+int bearer_challenge(const char *realm, const char *error, const char *description,
+                     const char *scope, char *out, size_t out_size, size_t *out_len)
+{
+	struct buf b;
+	int rc = WRIT_OK;
+
+	if (out_len)
+		*out_len = 0;
+	if (out && out_size)
+		out[0] = '\0';
+	if (!realm || (!out && out_size) || (error && !error_ok(error)) ||
+	    (scope && !scope_ok(scope)) || ((description || scope) && !error))
+		return WRIT_EINVAL;
+	buf_init(&b);
+	buf_puts(&b, "Bearer realm=");
+	put_quoted(&b, realm);
+	if (error) {
+		buf_puts(&b, ", error=\"");
+		buf_puts(&b, error);
+		buf_putc(&b, '"');
+	}
+	if (description) {
+		buf_puts(&b, ", error_description=");
+		put_quoted(&b, description);
+	}
+	if (scope) {
+		buf_puts(&b, ", scope=\"");
+		buf_puts(&b, scope);
+		buf_putc(&b, '"');
+	}
+	if (b.oom) {
+		rc = WRIT_ENOMEM;
+	} else {
+		if (out_len)
+			*out_len = b.len;
+		if (b.len + 1 > out_size)
+			rc = WRIT_ERANGE;
+		else
+			memcpy(out, b.data, b.len + 1);
+	}
+	buf_free(&b);
+	return rc;
+}
