@@ -51,10 +51,12 @@ static void policy_yyerror(POLICY_YYLTYPE *loc, void *scanner,
 %token K_TOKEN_TTL "token-ttl" K_DEFAULT "default"
 %token K_DEFAULT_SCOPE "default-scope" K_SECRET "secret" K_EXPIRES "expires"
 %token K_STACK "stack" K_SIGNING_KEY "signing-key"
+%token K_ROUTE "route" K_REQUIRES "requires" K_ANY "any" K_PUBLIC "public"
+%token K_UNROUTED "unrouted"
 %token <text> WORD "word" STRING "string"
 
 %type <text> word name keyword opt_string
-%type <ref> name_list string_list key_options
+%type <ref> name_list string_list key_options method_list opt_name_list
 %type <kind> audience
 
 %%
@@ -119,8 +121,29 @@ resource_item
 	| K_DEFAULT ';'             { parse_resource_default(ps, &@1); }
 	| K_DEFAULT_SCOPE name_list ';' { parse_resource_default_scope(ps, $2, &@1); }
 	| K_PERMISSION name opt_string ';' { parse_permission(ps, &$2, &$3); }
+	| K_ROUTE method_list STRING route_rule ';' { parse_route(ps, $2, &$3, &@1); }
+	| K_UNROUTED word ';'       { parse_unrouted(ps, &$2, &@1); }
 	| stack
 	| error ';'                 { yyerrok; }
+	;
+
+/* What a route needs. `requires any;` asks for a permission called any;
+ * `requires;` parses, so that the check can say what is missing. */
+route_rule
+	: K_REQUIRES opt_name_list  { parse_route_rule(ps, AST_ROUTE_ALL, $2, &@1); }
+	| K_REQUIRES K_ANY name_list { parse_route_rule(ps, AST_ROUTE_ANY, $3, &@1); }
+	| K_PUBLIC                  { parse_route_rule(ps, AST_ROUTE_PUBLIC, NULL, &@1); }
+	;
+
+/* `any` alone, or HTTP methods: the check tells them apart. */
+method_list
+	: word                      { $$ = parse_ref(ps, NULL, &$1); }
+	| method_list ',' word      { $$ = parse_ref(ps, $1, &$3); }
+	;
+
+opt_name_list
+	: %empty                    { $$ = NULL; }
+	| name_list
 	;
 
 /* ---- role ---- */
@@ -279,6 +302,11 @@ keyword
 	| K_EXPIRES     { $$ = lex_keyword_text(ps, "expires", &@1); }
 	| K_STACK       { $$ = lex_keyword_text(ps, "stack", &@1); }
 	| K_SIGNING_KEY { $$ = lex_keyword_text(ps, "signing-key", &@1); }
+	| K_ROUTE       { $$ = lex_keyword_text(ps, "route", &@1); }
+	| K_REQUIRES    { $$ = lex_keyword_text(ps, "requires", &@1); }
+	| K_ANY         { $$ = lex_keyword_text(ps, "any", &@1); }
+	| K_PUBLIC      { $$ = lex_keyword_text(ps, "public", &@1); }
+	| K_UNROUTED    { $$ = lex_keyword_text(ps, "unrouted", &@1); }
 	;
 
 %%
@@ -312,7 +340,7 @@ static const char *symbol_display(yysymbol_kind_t kind, char *tmp, size_t n)
 
 static bool is_keyword(yysymbol_kind_t kind)
 {
-	return kind >= YYSYMBOL_K_INCLUDE && kind <= YYSYMBOL_K_SIGNING_KEY;
+	return kind >= YYSYMBOL_K_INCLUDE && kind <= YYSYMBOL_K_UNROUTED;
 }
 
 /*
@@ -323,7 +351,7 @@ static bool is_keyword(yysymbol_kind_t kind)
 static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner,
                                  struct parse_state *ps)
 {
-	enum { MAX_LISTED = 8 };
+	enum { MAX_LISTED = 10 };
 	yysymbol_kind_t expected[YYNTOKENS];
 	yysymbol_kind_t found = yypcontext_token(ctx);
 	const POLICY_YYLTYPE *loc = yypcontext_location(ctx);

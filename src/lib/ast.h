@@ -44,6 +44,33 @@ struct ast_permission {
 	struct ast_permission *next;
 };
 
+enum ast_route_rule { AST_ROUTE_ALL = 1, AST_ROUTE_ANY, AST_ROUTE_PUBLIC };
+
+/* One segment of a route template. */
+enum ast_seg_kind { AST_SEG_LITERAL = 2, AST_SEG_PARAM = 1, AST_SEG_WILDCARD = 0 };
+
+struct ast_seg {
+	enum ast_seg_kind kind; /* also its specificity: literal > param > wildcard */
+	const char *s;          /* the literal, or the parameter's name */
+	size_t len;
+};
+
+/* One `route METHODS "TEMPLATE" requires ...;` line. */
+struct ast_route {
+	struct ast_ref *methods;     /* NULL after the check for `any` */
+	bool any_method;             /* set by the check */
+	size_t nmethods;             /* set by the check */
+	struct ast_text tmpl;
+	struct ast_seg *segs;        /* set by the check, in the arena */
+	size_t nsegs;
+	enum ast_route_rule rule;
+	struct ast_ref *perms;       /* target: local permission index */
+	struct span sp;              /* the 'route' keyword */
+	struct span rule_sp;         /* 'requires' or 'public' */
+	bool valid;                  /* no error of its own */
+	struct ast_route *next;
+};
+
 struct ast_resource {
 	struct ast_text indicator;
 	struct ast_text name;
@@ -59,6 +86,10 @@ struct ast_resource {
 	bool has_default_scope;
 	uint32_t perm_base; /* first global permission id */
 	bool valid;         /* registered under its indicator */
+	struct ast_route *routes, **routes_tail;
+	size_t nroutes;
+	struct ast_text unrouted; /* deny | token; .s NULL: deny */
+	bool unrouted_token;      /* set by the check */
 	struct ast_resource *next;
 };
 

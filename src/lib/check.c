@@ -11,6 +11,7 @@
 
 #include "codes.h"
 #include "load.h"
+#include "route.h"
 #include "stack.h"
 #include "validate.h"
 
@@ -303,6 +304,7 @@ static void check_resource(struct checker *ck, struct ast_resource *r, size_t ri
 			     q(ck, &ref->name));
 		}
 	}
+	check_routes(ck->ld, r, pm);
 }
 
 static void check_resources(struct checker *ck)

@@ -38,6 +38,10 @@
 #define E_MODULE_ARGS         "E030"
 #define E_MODULE_LOAD         "E031"
 #define E_SIGNING_KEY         "E032"
+#define E_ROUTE_TEMPLATE      "E033"
+#define E_BAD_METHOD          "E034"
+#define E_DUPLICATE_ROUTE     "E035"
+#define E_ROUTE_RULE          "E036"
 
 /* Warnings: the policy compiles, but something is probably wrong. */
 #define W_PERM_UNGRANTED      "W001"
@@ -50,6 +54,8 @@
 #define W_EMPTY_DIRECTORY     "W008"
 #define W_HTTP_ISSUER         "W009"
 #define W_CLIENT_STACK_IN_RESOURCE "W010"
+#define W_LOWERCASE_METHOD    "W011"
+#define W_ROUTE_OVERLAP       "W012"
 
 struct diag_code {
 	const char *code;

@@ -10,6 +10,7 @@
 
 #include "codes.h"
 #include "load.h"
+#include "route.h"
 #include "secret_cache.h"
 #include "stack.h"
 #include "table.h"
@@ -66,6 +67,7 @@ void table_free(struct writ_policy *t)
 	module_set_free(&t->modules);
 	arena_free(&t->strings);
 	free(t->resources);
+	free(t->routes);
 	free(t->perms);
 	free(t->roles);
 	for (k = 0; k < 2; k++) {
@@ -431,7 +433,7 @@ int compile_policy(struct loader *ld, struct writ_policy **out)
 		t->issuer_ttl = DEFAULT_TOKEN_TTL;
 	t->principal_roles = malloc((count_role_refs(ast->apps) +
 	                             count_role_refs(ast->users) + 1) * sizeof(uint32_t));
-	ok = ok && t->principal_roles && compile_resources(&c) && compile_roles(&c) &&
+	ok = ok && t->principal_roles && compile_resources(&c) && routes_compile(ld, t) && compile_roles(&c) &&
 	     compile_principals(&c, ast->apps, 0, &role_at) &&
 	     compile_principals(&c, ast->users, 1, &role_at) && compile_stacks(ld, t);
 	free(c.scratch);

@@ -327,6 +327,7 @@ void parse_resource_begin(struct parse_state *ps, const struct ast_text *ind)
 	r->indicator = *ind;
 	r->perms_tail = &r->perms;
 	r->default_scope_tail = &r->default_scope;
+	r->routes_tail = &r->routes;
 	*ast->resources_tail = r;
 	ast->resources_tail = &r->next;
 	ast->nresources++;
@@ -397,6 +398,38 @@ void parse_permission(struct parse_state *ps, const struct ast_text *name,
 	r->perms_tail = &p->next;
 	r->nperms++;
 	ps->ld->ast.nperms++;
+}
+
+void parse_route_rule(struct parse_state *ps, enum ast_route_rule rule,
+                      struct ast_ref *perms, const POLICY_YYLTYPE *kw)
+{
+	ps->route_rule = rule;
+	ps->route_perms = reverse(perms);
+	ps->route_rule_sp = span_of(ps, kw);
+}
+
+void parse_route(struct parse_state *ps, struct ast_ref *methods,
+                 const struct ast_text *tmpl, const POLICY_YYLTYPE *kw)
+{
+	struct ast_resource *r = ps->resource;
+	struct ast_route *rt = ps_alloc(ps, sizeof(*rt));
+
+	rt->methods = reverse(methods);
+	rt->tmpl = *tmpl;
+	rt->rule = ps->route_rule;
+	rt->perms = ps->route_perms;
+	rt->rule_sp = ps->route_rule_sp;
+	rt->sp = span_of(ps, kw);
+	ps->route_perms = NULL;
+	*r->routes_tail = rt;
+	r->routes_tail = &rt->next;
+	r->nroutes++;
+}
+
+void parse_unrouted(struct parse_state *ps, const struct ast_text *value,
+                    const POLICY_YYLTYPE *kw)
+{
+	parse_set(ps, &ps->resource->unrouted, value, kw, "unrouted", "resource");
 }
 
 void parse_role_begin(struct parse_state *ps, const struct ast_text *name,

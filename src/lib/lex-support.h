@@ -48,6 +48,12 @@ void parse_resource_default_scope(struct parse_state *ps, struct ast_ref *list,
                                   const POLICY_YYLTYPE *loc);
 void parse_permission(struct parse_state *ps, const struct ast_text *name,
                       const struct ast_text *description);
+void parse_route_rule(struct parse_state *ps, enum ast_route_rule rule,
+                      struct ast_ref *perms, const POLICY_YYLTYPE *kw);
+void parse_route(struct parse_state *ps, struct ast_ref *methods,
+                 const struct ast_text *tmpl, const POLICY_YYLTYPE *kw);
+void parse_unrouted(struct parse_state *ps, const struct ast_text *value,
+                    const POLICY_YYLTYPE *kw);
 void parse_role_begin(struct parse_state *ps, const struct ast_text *name,
                       enum ast_kind kind);
 void parse_grant(struct parse_state *ps, struct ast_ref *perms,

@@ -27,6 +27,10 @@ struct parse_state {
 	struct ast_principal *principal;
 	struct ast_stack *cur_stack;
 	struct ast_stack_line *cur_line;
+	/* the rule of the route being read, until its ';' */
+	enum ast_route_rule route_rule;
+	struct ast_ref *route_perms;
+	struct span route_rule_sp;
 	/* scanner side */
 	struct buf str;          /* the string being scanned */
 	uint32_t str_line, str_col;

@@ -24,6 +24,8 @@ struct t_resource {
 	size_t default_scope_len;
 	uint32_t ttl;              /* 0: the issuer's */
 	uint32_t perm_base, perm_count;
+	uint32_t routes, nroutes;  /* in table.routes, most specific first (route.h) */
+	bool unrouted_token;       /* `unrouted token;` */
 };
 
 struct t_perm {
@@ -59,6 +61,7 @@ struct t_principal {
 };
 
 struct t_stack;
+struct t_route;
 struct secret_cache;
 
 struct t_key {
@@ -92,6 +95,8 @@ struct writ_policy {
 	size_t nbits, capbits;
 
 	struct strmap resource_map, role_map, principal_map[2];
+	struct t_route *routes;    /* every resource's, by resource */
+	uint32_t nroutes;
 	/* (resource, name) -> permission id + 1, open addressing */
 	uint32_t *perm_slots;
 	size_t perm_mask;

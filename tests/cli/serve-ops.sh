@@ -50,7 +50,9 @@ refused 'the issuer declares no signing key' --policy "$tmp/nosigning" --listen 
 refused 'the policy declares no issuer' --policy "$tmp/policy/payment.writ" --listen 127.0.0.1:0
 policy_like broken
 printf 'role broken for apps {\n' >>"$tmp/broken/payment.writ"
-refused "$tmp/broken/payment.writ:35:23: error: unexpected end of file" \
+# The end of file is at the end of that last line, after its 22 bytes.
+eof=$(wc -l <"$tmp/broken/payment.writ")
+refused "$tmp/broken/payment.writ:$eof:23: error: unexpected end of file" \
 	--policy "$tmp/broken" --listen 127.0.0.1:0
 for listen in nonsense 127.0.0.1 :8080 127.0.0.1: '[::1' '::1:8080' 127.0.0.1:65536 \
 	127.0.0.1:99999 127.0.0.1:-1 127.0.0.1:8080x; do
@@ -240,7 +242,8 @@ if start_server rel --policy "$tmp/policy"; then
 	wait_log '"event":"reload_failed"' ||
 		fail "a broken policy and SIGHUP: no reload_failed: $(tail -n 3 "$log")"
 	checks=$((checks + 1))
-	count_log "\"event\":\"diagnostic\",\"message\":\"$tmp/policy/payment\.writ:35:23: error: unexpected end of file" \
+	eof=$(wc -l <"$tmp/policy/payment.writ")
+	count_log "\"event\":\"diagnostic\",\"message\":\"$tmp/policy/payment\.writ:$eof:23: error: unexpected end of file" \
 		>/dev/null || fail "a broken policy: no diagnostic in the log: $(tail -n 4 "$log")"
 	post "$form" -H "$basic"
 	expect_token write:payment 600 "after a failed reload"

@@ -560,10 +560,10 @@ START_TEST(error_at_end_of_file)
 {
 	/* The end of the file is where the text ends: just after the '{'. */
 	expect_syntax_error("resource \"https://a.example/\" {",
-	                    "E001 1:32 unexpected end of file; expected 'permission', 'name', 'description', 'token-ttl', 'default', 'default-scope', 'stack' or '}'");
+	                    "E001 1:32 unexpected end of file; expected 'permission', 'name', 'description', 'token-ttl', 'default', 'default-scope', 'stack', 'route', 'unrouted' or '}'");
 	/* Blanks and comments after the last token change nothing. */
 	expect_syntax_error("resource \"https://a.example/\" {\n\n# more to come\n",
-	                    "E001 1:32 unexpected end of file; expected 'permission', 'name', 'description', 'token-ttl', 'default', 'default-scope', 'stack' or '}'");
+	                    "E001 1:32 unexpected end of file; expected 'permission', 'name', 'description', 'token-ttl', 'default', 'default-scope', 'stack', 'route', 'unrouted' or '}'");
 	expect_syntax_error(RES "role r for apps { " GRANT_A " grant x on \"y\"",
 	                    "E001 2:66 unexpected end of file; expected ';' or ','");
 }
@@ -612,7 +612,7 @@ START_TEST(recovery_within_a_block)
 	static const char *const want[] = {
 		"E001 2:19 unexpected name \"b\"; expected a string or ';'",
 		"W001 3:17 no role grants permission \"c\"",
-		"E001 4:6 unexpected 'grant'; expected 'permission', 'name', 'description', 'token-ttl', 'default', 'default-scope', 'stack' or '}'",
+		"E001 4:6 unexpected 'grant'; expected 'permission', 'name', 'description', 'token-ttl', 'default', 'default-scope', 'stack', 'route', 'unrouted' or '}'",
 		NULL,
 	};
 
