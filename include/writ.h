@@ -620,6 +620,85 @@ const char *writ_reply_jti(const writ_reply *reply);
 uint32_t writ_reply_expires_in(const writ_reply *reply);
 
 /* ------------------------------------------------------------------------
+ * The gateway decision: may one HTTP request through to a resource? From
+ * the parts of the request to the status and WWW-Authenticate challenge of
+ * the answer (RFC 6750 §3), by the resource's routes (writ.policy(5)).
+ * ------------------------------------------------------------------------ */
+
+/* The answer: reusable, reset by each call that is given it. */
+typedef struct writ_decision writ_decision;
+
+writ_decision *writ_decision_new(void);
+void writ_decision_free(writ_decision *d);
+
+/*
+ * May this request go through? authorization: the Authorization header's
+ * value, or NULL when there is none; method: the HTTP method (compared
+ * exactly: HEAD is not GET); target: the request-target as received (path
+ * and query); resource: the resource indicator (NULL: the policy's
+ * default), which is also the challenge's realm; v: a verifier whose
+ * audience is that resource; req: peer and time for the access stack (may
+ * be NULL; its method and path are replaced by these, the path normalized).
+ *
+ * The order:
+ *  1. The resource; unknown: WRIT_ENORESOURCE (the caller's mistake, so
+ *     it comes before anything of the request is read).
+ *  2. The path, normalized (path_normalize rules: dot-segments removed,
+ *     %2F, "//", ";" and the like refused, the query ignored). Refused:
+ *     400 invalid_request, the description saying why.
+ *  3. The route (method, path). A `public` route: allowed (200) with no
+ *     token, whatever the Authorization header holds or lacks.
+ *  4. The token. No Authorization header: 401 with no error code (RFC 6750
+ *     §3.1) and the challenge Bearer realm="RESOURCE". A header that is
+ *     not "Bearer TOKEN": 400 invalid_request. A token v rejects: 401
+ *     invalid_token, the description its writ_token_reason().
+ *  5. No route matched: under `unrouted deny` 403 insufficient_scope
+ *     ("no route of this resource allows METHOD PATH", no scope); under
+ *     `unrouted token` the stack runs with no route requirement.
+ *  6. The resource's access stack, with the route: `scope` with no
+ *     arguments (the default stack) enforces the route's requirement, all
+ *     of its permissions (`requires`) or one (`requires any`). A deny
+ *     fixed by a `scope` line: 403 insufficient_scope, with scope= the
+ *     first missing permission (`requires`, or scope's argument) or every
+ *     permission of the route (`requires any`). A deny fixed by another
+ *     module: 403 with no error code (RFC 6750 has none for it), the
+ *     stack's reason as description and the challenge Bearer
+ *     realm="RESOURCE".
+ *  7. Allowed: 200, the verified token readable from the decision.
+ *
+ * Returns WRIT_OK when decided, allowed or not (see the accessors);
+ * WRIT_ENORESOURCE; WRIT_EINVAL (bad arguments, or a verifier without keys,
+ * issuer or audience); WRIT_ENOMEM. On an error the decision is empty
+ * (status 0, not allowed).
+ */
+int writ_authorize(const writ_policy *policy, const writ_verifier *v, const char *resource,
+                   const char *method, const char *target, const char *authorization,
+                   const struct writ_request *req, writ_decision *d);
+
+/* 1 when the request may go through, else 0. */
+int writ_decision_allowed(const writ_decision *d);
+/* 200, 400, 401 or 403 (0 before a decision). */
+unsigned writ_decision_status(const writ_decision *d);
+/* The RFC 6750 §3.1 error code: NULL (allowed, no credentials, a denial
+ * by a module other than scope), "invalid_request", "invalid_token" or
+ * "insufficient_scope". */
+const char *writ_decision_error(const writ_decision *d);
+/* Why, in one English phrase, or NULL. It never holds the token; it may
+ * quote the method and the normalized path. */
+const char *writ_decision_description(const writ_decision *d);
+/* For insufficient_scope from a scope line: the scope(s) needed, else NULL. */
+const char *writ_decision_scope(const writ_decision *d);
+/* The WWW-Authenticate value to send with a 400, 401 or 403; NULL when
+ * allowed. Bytes of the description outside %x20-7E, '"' and '\' are
+ * written as '?'. */
+const char *writ_decision_challenge(const writ_decision *d);
+/* The winning route as a canonical line (route_text), or NULL. */
+const char *writ_decision_route(const writ_decision *d);
+/* The verified token when allowed through a token, else NULL; owned by
+ * the decision until its next use. */
+const writ_token *writ_decision_token(const writ_decision *d);
+
+/* ------------------------------------------------------------------------
  * App secrets.
  * ------------------------------------------------------------------------ */
 

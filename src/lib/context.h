@@ -7,6 +7,7 @@
 #include "stack.h"
 
 struct t_principal;
+struct t_route;
 
 struct writ_context {
 	const struct writ_policy *policy;
@@ -20,6 +21,13 @@ struct writ_context {
 	const struct writ_request *req;      /* may be NULL; its time, or the clock */
 	uint64_t *granted;                   /* grant: narrowed by modules */
 	size_t granted_words;
+	/* access through writ_authorize(): the winning route, whose
+	 * requirement `scope` with no arguments enforces (NULL: none). */
+	const struct t_route *route;
+	/* Where `scope` writes, on a deny, the scope(s) the token lacks
+	 * (scope_needed_size bytes, the caller's; NULL: nobody asks). */
+	char *scope_needed;
+	size_t scope_needed_size;
 };
 
 /* Where a module may stand: every facility. */

@@ -5,7 +5,8 @@
  *   secret   client   the app's hashed secrets (scrypt or PBKDF2), expiry
  *   rbac     grant    requested ∩ declared ∩ held: the only way a scope
  *                     enters the granted set
- *   scope    access   the token's scope claim holds every argument
+ *   scope    access   the token's scope claim holds every argument; with
+ *                     none, under writ_authorize(), the route's requirement
  *   claim    access   name=CLAIM (in=V1,V2,... | equals=V)
  *   network  any      allow=CIDR,... and/or deny=CIDR,... on the peer address
  *   time     any      days=mon-fri hours=09:00-17:00 tz=Europe/Paris
@@ -19,6 +20,7 @@
 #include <string.h>
 
 #include "context.h"
+#include "route.h"
 #include "secret.h"
 #include "secret_cache.h"
 #include "table.h"
@@ -130,6 +132,58 @@ static int scope_open(int argc, const char *const *argv, void **state, char *err
 	return 0;
 }
 
+/* Tell the caller of the stack what a deny lacked (ctx->scope_needed):
+ * the names of ids[0..n), space-separated, as many whole ones as fit. */
+static void scope_note(const writ_context *ctx, const char *const *names, const uint32_t *ids,
+                       size_t n)
+{
+	size_t i, used = 0;
+
+	if (!ctx->scope_needed || ctx->scope_needed_size == 0)
+		return;
+	ctx->scope_needed[0] = '\0';
+	for (i = 0; i < n; i++) {
+		const char *name = names ? names[i] : ctx->policy->perms[ids[i]].name;
+		size_t len = strlen(name), sep = used ? 1 : 0;
+		if (used + sep + len >= ctx->scope_needed_size)
+			break;
+		if (sep)
+			ctx->scope_needed[used] = ' ';
+		memcpy(ctx->scope_needed + used + sep, name, len + 1);
+		used += sep + len;
+	}
+}
+
+/* No arguments, under writ_authorize(): the route's requirement, every
+ * permission (`requires`) or one of them (`requires any`). */
+static int scope_route(const writ_context *ctx, const char *claim, char *reason, size_t n)
+{
+	const uint32_t *ids;
+	size_t nids = route_permissions(ctx->route, &ids), i;
+	bool any = route_requires_any(ctx->route);
+
+	for (i = 0; i < nids; i++) {
+		const struct t_perm *p = &ctx->policy->perms[ids[i]];
+		bool held = scope_claim_holds(claim, strlen(claim), &p->name, 1, NULL) == WRIT_OK;
+		if (any && held) {
+			put_reason(reason, n, "the route's scope %s is granted", p->name);
+			return WRIT_MODULE_SUCCESS;
+		}
+		if (!any && !held) {
+			scope_note(ctx, NULL, &ids[i], 1);
+			put_reason(reason, n, "insufficient scope: %s is not granted", p->name);
+			return WRIT_MODULE_DENY;
+		}
+	}
+	if (!any || nids == 0) {
+		put_reason(reason, n, "%s", "every scope the route requires is granted");
+		return WRIT_MODULE_SUCCESS;
+	}
+	scope_note(ctx, NULL, ids, nids);
+	put_reason(reason, n, "%s", "insufficient scope: none of the route's scopes is granted");
+	return WRIT_MODULE_DENY;
+}
+
 static int scope_decide(const void *state, const writ_context *ctx, char *reason, size_t n)
 {
 	const struct strings *s = state;
@@ -141,6 +195,8 @@ static int scope_decide(const void *state, const writ_context *ctx, char *reason
 		put_reason(reason, n, "%s", "no verified token");
 		return WRIT_MODULE_ERROR;
 	}
+	if ((!s || s->n == 0) && ctx->route)
+		return scope_route(ctx, claim, reason, n);
 	if (!s || s->n == 0) {
 		put_reason(reason, n, "%s", "nothing required");
 		return WRIT_MODULE_SUCCESS;
@@ -152,6 +208,7 @@ static int scope_decide(const void *state, const writ_context *ctx, char *reason
 		put_reason(reason, n, "%s", "every required scope is granted");
 		return WRIT_MODULE_SUCCESS;
 	}
+	scope_note(ctx, (const char *const *)&s->v[missing], NULL, 1);
 	put_reason(reason, n, "insufficient scope: %s is not granted", s->v[missing]);
 	return WRIT_MODULE_DENY;
 }
