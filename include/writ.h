@@ -620,7 +620,7 @@ const char *writ_reply_jti(const writ_reply *reply);
 uint32_t writ_reply_expires_in(const writ_reply *reply);
 
 /* ------------------------------------------------------------------------
- * The gateway decision: may one HTTP request through to a resource? From
+ * The gateway decision: may one HTTP request go through to a resource? From
  * the parts of the request to the status and WWW-Authenticate challenge of
  * the answer (RFC 6750 §3), by the resource's routes (writ.policy(5)).
  * ------------------------------------------------------------------------ */
