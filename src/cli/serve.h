@@ -13,6 +13,7 @@
 #ifndef WRIT_SERVE_H
 #define WRIT_SERVE_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -38,7 +39,16 @@ struct served {
 	size_t jwks_len, metadata_len;
 	/* Paths, from the issuer identifier's path (e.g. "/oidc"). */
 	char *token_path, *jwks_path, *oidc_config_path, *as_metadata_path;
+	/* /authz: the served keys, and a verifier per resource (its audience),
+	 * made on first use. */
+	writ_keyset *keys;
+	pthread_mutex_t verifiers_lock;
+	writ_verifier **verifiers;
 };
+
+/* The verifier of resource r (audience = its indicator); NULL when out of
+ * memory. Owned by s. */
+const writ_verifier *served_verifier(struct served *s, size_t r);
 
 /* Load what cfg names. NULL on failure, with every reason already logged
  * (diagnostics, key errors). */
@@ -70,6 +80,7 @@ enum endpoint {
 	EP_METADATA,
 	EP_HEALTHZ,
 	EP_METRICS,
+	EP_AUTHZ,
 	EP_OTHER,
 	EP_COUNT,
 };
@@ -89,6 +100,7 @@ enum outcome {
 	OUT_NOT_FOUND,
 	OUT_SERVER_ERROR,
 	OUT_BUSY,
+	OUT_DENIED,
 	OUT_COUNT,
 };
 

@@ -265,6 +265,8 @@ static enum endpoint route(const struct served *s, const char *url)
 		return EP_HEALTHZ;
 	if (strcmp(url, "/metrics") == 0)
 		return EP_METRICS;
+	if (strcmp(url, "/authz") == 0)
+		return EP_AUTHZ;
 	return EP_OTHER;
 }
 
@@ -510,6 +512,104 @@ static enum MHD_Result answer_token(struct MHD_Connection *c, struct request *rq
 	return finish_token(c, rq);
 }
 
+/* A header value writ may pass on: printable ASCII only, so that a claim
+ * can never add a header or a line. */
+static bool header_safe(const char *v)
+{
+	if (!v)
+		return false;
+	for (; *v; v++)
+		if ((unsigned char)*v < 0x20 || (unsigned char)*v > 0x7e)
+			return false;
+	return true;
+}
+
+static void log_authz(const struct request *rq, const char *resource, const writ_decision *d)
+{
+	const writ_token *t = writ_decision_token(d);
+
+	serve_log("authz", json_pack("{s:s, s:s?, s:i, s:s?, s:s?, s:s?, s:f}",
+	                             "peer", rq->peer, "resource", resource,
+	                             "status", (int)writ_decision_status(d),
+	                             "error", writ_decision_error(d),
+	                             "route", writ_decision_route(d),
+	                             "client", t ? writ_token_client_id(t) : NULL,
+	                             "latency_ms", elapsed(&rq->start) * 1e3));
+}
+
+/*
+ * GET /authz, for nginx auth_request: the original request's method and
+ * URI in X-Original-Method and X-Original-URI, its Authorization header as
+ * it came, the resource in ?resource= (else the policy's default). 200
+ * with X-Writ-Client, X-Writ-Subject and X-Writ-Scope, or the refusal's
+ * status and WWW-Authenticate, with no body.
+ */
+static enum MHD_Result answer_authz(struct MHD_Connection *c, struct request *rq)
+{
+	struct served *s = rq->served;
+	const char *method = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Original-Method");
+	const char *uri = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Original-URI");
+	const char *resource = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "resource");
+	struct auth_headers auth = { { NULL }, 0 };
+	struct writ_request wr;
+	const writ_token *t;
+	struct MHD_Response *resp;
+	writ_decision *d;
+	enum MHD_Result ok;
+	long r;
+	int rc;
+
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_auth, &auth);
+	if (!method || !uri)
+		return refuse(c, rq, 400, OUT_INVALID_REQUEST, "invalid_request",
+		              "X-Original-Method and X-Original-URI are needed", NULL, NULL);
+	if (auth.n > 1)
+		return refuse(c, rq, 400, OUT_INVALID_REQUEST, "invalid_request",
+		              "more than one Authorization header", NULL, NULL);
+	r = resource ? writ_resource_find(s->policy, resource) : writ_resource_default(s->policy);
+	if (r < 0)
+		return refuse(c, rq, 400, OUT_INVALID_TARGET, "invalid_target",
+		              resource ? "unknown resource" : "no resource given and no default",
+		              NULL, NULL);
+	d = writ_decision_new();
+	memset(&wr, 0, sizeof(wr));
+	wr.size = sizeof(wr);
+	wr.peer = rq->peer[0] ? rq->peer : NULL;
+	rc = d ? writ_authorize(s->policy, served_verifier(s, (size_t)r),
+	                        writ_resource_indicator(s->policy, (size_t)r), method, uri,
+	                        auth.n ? auth.v[0] : NULL, &wr, d)
+	       : WRIT_ENOMEM;
+	if (rc != WRIT_OK) {
+		writ_decision_free(d);
+		serve_logf("authorization failed: %s", writ_strerror(rc));
+		return refuse(c, rq, 500, OUT_SERVER_ERROR, "server_error",
+		              "the request could not be decided", NULL, NULL);
+	}
+	resp = MHD_create_response_from_buffer(0, (void *)(uintptr_t)"", MHD_RESPMEM_PERSISTENT);
+	if (!resp) {
+		writ_decision_free(d);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	t = writ_decision_token(d);
+	if (writ_decision_allowed(d) && t) {
+		if (header_safe(writ_token_client_id(t)))
+			MHD_add_response_header(resp, "X-Writ-Client", writ_token_client_id(t));
+		if (header_safe(writ_token_subject(t)))
+			MHD_add_response_header(resp, "X-Writ-Subject", writ_token_subject(t));
+		if (header_safe(writ_token_scope(t)))
+			MHD_add_response_header(resp, "X-Writ-Scope", writ_token_scope(t));
+	}
+	if (writ_decision_challenge(d))
+		MHD_add_response_header(resp, "WWW-Authenticate", writ_decision_challenge(d));
+	stats_request(EP_AUTHZ, writ_decision_allowed(d) ? OUT_OK : OUT_DENIED);
+	ok = MHD_queue_response(c, writ_decision_status(d), resp);
+	MHD_destroy_response(resp);
+	log_authz(rq, writ_resource_indicator(s->policy, (size_t)r), d);
+	writ_decision_free(d);
+	return ok;
+}
+
 /* The first call for a request: its headers are in. Whatever can be
  * refused before the body is read is refused here. */
 static enum MHD_Result start(struct MHD_Connection *c, struct request *rq, const char *method)
@@ -522,6 +622,8 @@ static enum MHD_Result start(struct MHD_Connection *c, struct request *rq, const
 	if (rq->ep == EP_OTHER)
 		return refuse(c, rq, 404, OUT_NOT_FOUND, "not_found", "no such endpoint", NULL,
 		              NULL);
+	if (rq->ep == EP_AUTHZ)
+		return MHD_YES; /* any method: the gateway's subrequest */
 	if (rq->ep != EP_TOKEN)
 		return get ? MHD_YES
 		           : refuse(c, rq, 405, OUT_METHOD_NOT_ALLOWED, "method_not_allowed",
@@ -593,6 +695,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		              "the body is larger than 16 KiB", "Connection", "close");
 	if (rq->ep == EP_TOKEN)
 		return answer_token(c, rq);
+	if (rq->ep == EP_AUTHZ)
+		return answer_authz(c, rq);
 	return answer_get(c, rq);
 }
 

@@ -25,7 +25,6 @@ static struct served *current;
 
 static void served_free(struct served *s)
 {
-	writ_policy_unref(s->policy);
 	writ_signer_free(s->signer);
 	free(s->jwks);
 	free(s->metadata);
@@ -33,6 +32,15 @@ static void served_free(struct served *s)
 	free(s->jwks_path);
 	free(s->oidc_config_path);
 	free(s->as_metadata_path);
+	if (s->verifiers) {
+		size_t r;
+		for (r = 0; r < writ_resource_count(s->policy); r++)
+			writ_verifier_free(s->verifiers[r]);
+		free(s->verifiers);
+	}
+	pthread_mutex_destroy(&s->verifiers_lock);
+	writ_keyset_unref(s->keys);
+	writ_policy_unref(s->policy);
 	free(s);
 }
 
@@ -298,6 +306,7 @@ struct served *served_load(const struct serve_config *cfg)
 	struct writ_load_options opt = { sizeof(opt), cfg->module_dir };
 	writ_diagnostics *d = writ_diagnostics_new();
 	struct served *s = calloc(1, sizeof(*s));
+	char err[256];
 	int rc;
 
 	if (!s || !d) {
@@ -305,6 +314,7 @@ struct served *served_load(const struct serve_config *cfg)
 		goto fail;
 	}
 	atomic_init(&s->refs, 1);
+	pthread_mutex_init(&s->verifiers_lock, NULL);
 	rc = writ_policy_load_ex((const char *const *)cfg->policy_paths, cfg->npolicy_paths, &opt, d, &s->policy);
 	if (rc != WRIT_OK) {
 		log_diagnostics(d);
@@ -318,7 +328,12 @@ struct served *served_load(const struct serve_config *cfg)
 	}
 	if (!load_keys(s, cfg) || !kids_unique(s))
 		goto fail;
-	if (!make_paths(s, writ_issuer(s->policy))) {
+	if (writ_keyset_load(s->jwks, s->jwks_len, &s->keys, err, sizeof(err)) != WRIT_OK) {
+		serve_logf("the served key set does not load: %s", err);
+		goto fail;
+	}
+	s->verifiers = calloc(writ_resource_count(s->policy) + 1, sizeof(*s->verifiers));
+	if (!s->verifiers || !make_paths(s, writ_issuer(s->policy))) {
 		serve_logf("out of memory");
 		goto fail;
 	}
@@ -329,4 +344,25 @@ fail:
 	if (s)
 		served_free(s);
 	return NULL;
+}
+
+const writ_verifier *served_verifier(struct served *s, size_t r)
+{
+	writ_verifier *v;
+
+	if (r >= writ_resource_count(s->policy))
+		return NULL;
+	pthread_mutex_lock(&s->verifiers_lock);
+	v = s->verifiers[r];
+	if (!v && (v = writ_verifier_new()) != NULL) {
+		if (writ_verifier_set_keys(v, s->keys) != WRIT_OK ||
+		    writ_verifier_set_issuer(v, writ_issuer(s->policy)) != WRIT_OK ||
+		    writ_verifier_set_audience(v, writ_resource_indicator(s->policy, r)) != WRIT_OK) {
+			writ_verifier_free(v);
+			v = NULL;
+		}
+		s->verifiers[r] = v;
+	}
+	pthread_mutex_unlock(&s->verifiers_lock);
+	return v;
 }

@@ -89,7 +89,8 @@ void serve_logf(const char *fmt, ...)
 
 static const char *const endpoint_names[EP_COUNT] = {
 	[EP_TOKEN] = "token",     [EP_JWKS] = "jwks",       [EP_METADATA] = "metadata",
-	[EP_HEALTHZ] = "healthz", [EP_METRICS] = "metrics", [EP_OTHER] = "other",
+	[EP_HEALTHZ] = "healthz", [EP_METRICS] = "metrics", [EP_AUTHZ] = "authz",
+	[EP_OTHER] = "other",
 };
 
 static const char *const outcome_names[OUT_COUNT] = {
@@ -107,6 +108,7 @@ static const char *const outcome_names[OUT_COUNT] = {
 	[OUT_NOT_FOUND] = "not_found",
 	[OUT_SERVER_ERROR] = "server_error",
 	[OUT_BUSY] = "temporarily_unavailable",
+	[OUT_DENIED] = "denied",
 };
 
 /* Upper bounds of the latency buckets, in seconds. */
