@@ -389,7 +389,7 @@ static void reload(const struct serve_config *cfg, const char *why)
 static void run(const struct serve_args *a, const sigset_t *set)
 {
 	struct timespec tick = { 1, 0 };
-	unsigned long long seen = a->watch ? fingerprint(&a->cfg) : 0, now;
+	unsigned long long seen = a->watch ? fingerprint(&a->cfg) : 0;
 	siginfo_t info;
 	int sig;
 
@@ -402,9 +402,10 @@ static void run(const struct serve_args *a, const sigset_t *set)
 		}
 		if (sig == SIGHUP)
 			reload(&a->cfg, "SIGHUP");
-		if (a->watch && (now = fingerprint(&a->cfg)) != seen) {
+		if (a->watch && fingerprint(&a->cfg) != seen) {
 			if (sig != SIGHUP)
 				reload(&a->cfg, "a watched file changed");
+			/* Taken after the reload: its key files may be others. */
 			seen = fingerprint(&a->cfg);
 		}
 	}

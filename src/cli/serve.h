@@ -140,5 +140,7 @@ void serve_http_stop(unsigned grace);
 
 /* Seconds since the epoch, with fractions. */
 double serve_now(void);
+/* FNV-1a of a string, for the service's small hash tables. */
+uint32_t serve_hash(const char *s);
 
 #endif

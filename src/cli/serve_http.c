@@ -93,7 +93,16 @@ static double elapsed(const struct timespec *t0)
 	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-static void addr_text(const struct sockaddr *sa, char *out, size_t n);
+static void addr_text(const struct sockaddr *sa, char *out, size_t n)
+{
+	out[0] = '\0';
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+		          (socklen_t)n);
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+		          (socklen_t)n);
+}
 
 static void peer_text(struct MHD_Connection *c, char *out, size_t n)
 {
@@ -119,26 +128,11 @@ static struct {
 	struct addr_count *bucket[ADDR_BUCKETS];
 } conns = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
-static void addr_text(const struct sockaddr *sa, char *out, size_t n)
-{
-	out[0] = '\0';
-	if (sa && sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
-		          (socklen_t)n);
-	else if (sa && sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
-		          (socklen_t)n);
-}
-
 static struct addr_count **addr_slot(const char *addr)
 {
-	uint32_t h = 2166136261u; /* FNV-1a */
 	struct addr_count **p;
-	const char *c;
 
-	for (c = addr; *c; c++)
-		h = (h ^ (unsigned char)*c) * 16777619u;
-	for (p = &conns.bucket[h % ADDR_BUCKETS]; *p; p = &(*p)->next)
+	for (p = &conns.bucket[serve_hash(addr) % ADDR_BUCKETS]; *p; p = &(*p)->next)
 		if (strcmp((*p)->addr, addr) == 0)
 			break;
 	return p;
@@ -221,13 +215,22 @@ static enum MHD_Result answer(struct MHD_Connection *c, unsigned status, const c
 	return ok;
 }
 
-/* The log line of a token request refused before it was decided. */
-static void log_refusal(const struct request *rq, unsigned status, const char *outcome)
+/* The log line of a token request; reply is NULL for one that HTTP
+ * refused before it was decided. */
+static void log_token(const struct request *rq, const writ_reply *reply, unsigned status,
+                      const char *outcome, double latency)
 {
-	serve_log("token", json_pack("{s:s, s:n, s:n, s:n, s:n, s:s, s:i, s:n, s:f}",
-	                             "peer", rq->peer, "client", "resource", "scope_requested",
-	                             "scope_granted", "outcome", outcome, "status", (int)status,
-	                             "jti", "latency_ms", elapsed(&rq->start) * 1e3));
+	json_t *f = json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:s, s:i, s:s?, s:f}",
+	                      "peer", rq->peer,
+	                      "client", writ_reply_client(reply),
+	                      "resource", writ_reply_resource(reply),
+	                      "scope_requested", writ_reply_requested_scope(reply),
+	                      "scope_granted", writ_reply_scope(reply),
+	                      "outcome", outcome,
+	                      "status", (int)status,
+	                      "jti", writ_reply_jti(reply),
+	                      "latency_ms", latency * 1e3);
+	serve_log("token", f);
 }
 
 /* A JSON error answer for what HTTP itself refuses (RFC 6749 §5.2 shape,
@@ -243,8 +246,9 @@ static enum MHD_Result refuse(struct MHD_Connection *c, struct request *rq, unsi
 	json_decref(v);
 	stats_request(rq->ep, out);
 	if (rq->ep == EP_TOKEN) {
-		stats_token_latency(elapsed(&rq->start));
-		log_refusal(rq, status, outcome_name(out));
+		double latency = elapsed(&rq->start);
+		stats_token_latency(latency);
+		log_token(rq, NULL, status, outcome_name(out), latency);
 	}
 	ok = answer(c, status, "application/json", body ? body : "", body ? strlen(body) : 0,
 	            "Cache-Control", "no-store", hname, hvalue, NULL);
@@ -330,22 +334,6 @@ static enum MHD_Result count_auth(void *cls, enum MHD_ValueKind kind, const char
 		a->n++;
 	}
 	return MHD_YES;
-}
-
-static void log_token(const struct request *rq, const writ_reply *reply, unsigned status,
-                      const char *outcome, double latency)
-{
-	json_t *f = json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:s, s:i, s:s?, s:f}",
-	                      "peer", rq->peer,
-	                      "client", writ_reply_client(reply),
-	                      "resource", writ_reply_resource(reply),
-	                      "scope_requested", writ_reply_requested_scope(reply),
-	                      "scope_granted", writ_reply_scope(reply),
-	                      "outcome", outcome,
-	                      "status", (int)status,
-	                      "jti", writ_reply_jti(reply),
-	                      "latency_ms", latency * 1e3);
-	serve_log("token", f);
 }
 
 static int decide(struct request *rq, unsigned flags)

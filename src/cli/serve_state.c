@@ -209,6 +209,17 @@ static bool ensure_key(const struct serve_config *cfg, const char *path)
 	return true;
 }
 
+/* The index of the first key of the set with this kid. */
+static size_t same_kid(const json_t *keys, const char *kid)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(keys); i++)
+		if (strcmp(json_string_value(json_object_get(json_array_get(keys, i), "kid")), kid) == 0)
+			break;
+	return i;
+}
+
 /* Load every signing key: the current one signs, all are published. */
 static bool load_keys(struct served *s, const struct serve_config *cfg)
 {
@@ -226,6 +237,7 @@ static bool load_keys(struct served *s, const struct serve_config *cfg)
 		const char *path = writ_issuer_key_path(p, i);
 		writ_signer *signer = NULL;
 		char err[256], *jwk;
+		size_t other;
 		json_t *v;
 
 		if (!ensure_key(cfg, path))
@@ -240,6 +252,13 @@ static bool load_keys(struct served *s, const struct serve_config *cfg)
 		v = jwk ? json_loads(jwk, 0, NULL) : NULL;
 		free(jwk);
 		if (!v || json_array_append_new(keys, v) != 0) {
+			writ_signer_free(signer);
+			goto out;
+		}
+		/* Two keys with one kid would make a token's key ambiguous. */
+		if ((other = same_kid(keys, writ_signer_kid(signer))) < i) {
+			serve_logf("signing keys %s and %s have the same kid: the same key twice?",
+			           writ_issuer_key_path(p, other), path);
 			writ_signer_free(signer);
 			goto out;
 		}
@@ -259,28 +278,6 @@ out:
 	json_decref(doc);
 	json_decref(keys);
 	json_decref(algs);
-	return ok;
-}
-
-/* Two keys with one kid would make a token's key ambiguous. */
-static bool kids_unique(const struct served *s)
-{
-	json_t *doc = json_loads(s->jwks, 0, NULL), *keys = json_object_get(doc, "keys");
-	size_t i, j;
-	bool ok = true;
-
-	for (i = 0; ok && i < json_array_size(keys); i++)
-		for (j = 0; ok && j < i; j++)
-			if (strcmp(json_string_value(json_object_get(json_array_get(keys, i), "kid")),
-			           json_string_value(json_object_get(json_array_get(keys, j), "kid"))) ==
-			    0) {
-				serve_logf("signing keys %s and %s have the same kid: the same key "
-				           "twice?",
-				           writ_issuer_key_path(s->policy, j),
-				           writ_issuer_key_path(s->policy, i));
-				ok = false;
-			}
-	json_decref(doc);
 	return ok;
 }
 
@@ -326,7 +323,7 @@ struct served *served_load(const struct serve_config *cfg)
 		           "with its identifier and a signing-key");
 		goto fail;
 	}
-	if (!load_keys(s, cfg) || !kids_unique(s))
+	if (!load_keys(s, cfg))
 		goto fail;
 	if (writ_keyset_load(s->jwks, s->jwks_len, &s->keys, err, sizeof(err)) != WRIT_OK) {
 		serve_logf("the served key set does not load: %s", err);
@@ -352,6 +349,10 @@ const writ_verifier *served_verifier(struct served *s, size_t r)
 
 	if (r >= writ_resource_count(s->policy))
 		return NULL;
+	/* Made once, then only read: most calls need no lock. */
+	v = __atomic_load_n(&s->verifiers[r], __ATOMIC_ACQUIRE);
+	if (v)
+		return v;
 	pthread_mutex_lock(&s->verifiers_lock);
 	v = s->verifiers[r];
 	if (!v && (v = writ_verifier_new()) != NULL) {
@@ -361,7 +362,7 @@ const writ_verifier *served_verifier(struct served *s, size_t r)
 			writ_verifier_free(v);
 			v = NULL;
 		}
-		s->verifiers[r] = v;
+		__atomic_store_n(&s->verifiers[r], v, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&s->verifiers_lock);
 	return v;

@@ -27,6 +27,15 @@ double serve_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+uint32_t serve_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
 /* ---- log lines ---- */
 
 /* One line, one write(): lines from several threads never interleave. */
@@ -124,7 +133,10 @@ static const double bucket_le[] = {
 struct issued_row {
 	char *client, *resource;
 	unsigned long count;
+	struct issued_row *next; /* in its bucket */
 };
+
+#define ISSUED_BUCKETS 1024
 
 static struct {
 	atomic_ulong requests[EP_COUNT][OUT_COUNT];
@@ -133,7 +145,7 @@ static struct {
 	atomic_ullong latency_sum_ns;
 	atomic_ulong reloads[2]; /* [ok] */
 	pthread_mutex_t lock;    /* for issued */
-	struct issued_row *issued;
+	struct issued_row *issued[ISSUED_BUCKETS];
 	size_t nissued;
 	unsigned long issued_overflow;
 } stats = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -179,35 +191,27 @@ void stats_reload(bool ok)
 
 void stats_issued(const char *client, const char *resource)
 {
-	struct issued_row *row;
-	size_t i;
+	struct issued_row **slot, *row;
 
 	pthread_mutex_lock(&stats.lock);
-	for (i = 0; i < stats.nissued; i++) {
-		row = &stats.issued[i];
+	slot = &stats.issued[(serve_hash(client) ^ serve_hash(resource)) % ISSUED_BUCKETS];
+	for (row = *slot; row; row = row->next) {
 		if (strcmp(row->client, client) == 0 && strcmp(row->resource, resource) == 0) {
 			row->count++;
 			goto out;
 		}
 	}
-	if (stats.nissued < MAX_ISSUED_ROWS && (i & (i - 1)) == 0) {
-		row = realloc(stats.issued, (i ? 2 * i : 1) * sizeof(*row));
-		if (row)
-			stats.issued = row;
-		else
-			i = MAX_ISSUED_ROWS; /* count it in the overflow row */
+	row = stats.nissued < MAX_ISSUED_ROWS ? calloc(1, sizeof(*row)) : NULL;
+	if (row && (row->client = strdup(client)) && (row->resource = strdup(resource))) {
+		row->count = 1;
+		row->next = *slot;
+		*slot = row;
+		stats.nissued++;
+		goto out;
 	}
-	if (i < MAX_ISSUED_ROWS) {
-		row = &stats.issued[i];
-		row->client = strdup(client);
-		row->resource = strdup(resource);
-		if (row->client && row->resource) {
-			row->count = 1;
-			stats.nissued++;
-			goto out;
-		}
+	if (row) {
 		free(row->client);
-		free(row->resource);
+		free(row);
 	}
 	stats.issued_overflow++;
 out:
@@ -268,18 +272,21 @@ static void render_latency(FILE *f)
 
 static void render_issued(FILE *f)
 {
+	const struct issued_row *row;
 	size_t i;
 
 	fputs("# HELP writ_tokens_issued_total Access tokens issued, by client and resource.\n"
 	      "# TYPE writ_tokens_issued_total counter\n",
 	      f);
 	pthread_mutex_lock(&stats.lock);
-	for (i = 0; i < stats.nissued; i++) {
-		fputs("writ_tokens_issued_total{client=\"", f);
-		put_label(f, stats.issued[i].client);
-		fputs("\",resource=\"", f);
-		put_label(f, stats.issued[i].resource);
-		fprintf(f, "\"} %lu\n", stats.issued[i].count);
+	for (i = 0; i < ISSUED_BUCKETS; i++) {
+		for (row = stats.issued[i]; row; row = row->next) {
+			fputs("writ_tokens_issued_total{client=\"", f);
+			put_label(f, row->client);
+			fputs("\",resource=\"", f);
+			put_label(f, row->resource);
+			fprintf(f, "\"} %lu\n", row->count);
+		}
 	}
 	if (stats.issued_overflow)
 		fprintf(f, "writ_tokens_issued_total{client=\"\",resource=\"\"} %lu\n",
@@ -311,14 +318,17 @@ char *stats_render(size_t *len)
 
 void stats_cleanup(void)
 {
+	struct issued_row *row;
 	size_t i;
 
-	for (i = 0; i < stats.nissued; i++) {
-		free(stats.issued[i].client);
-		free(stats.issued[i].resource);
+	for (i = 0; i < ISSUED_BUCKETS; i++) {
+		while ((row = stats.issued[i]) != NULL) {
+			stats.issued[i] = row->next;
+			free(row->client);
+			free(row->resource);
+			free(row);
+		}
 	}
-	free(stats.issued);
-	stats.issued = NULL;
 	stats.nissued = 0;
 }
 
@@ -354,11 +364,7 @@ void throttle_configure(unsigned max_failures, unsigned window)
 
 static struct throttle_entry *bucket_of(const char *addr)
 {
-	uint32_t h = 2166136261u; /* FNV-1a */
-
-	for (; *addr; addr++)
-		h = (h ^ (unsigned char)*addr) * 16777619u;
-	return throttle.e[h % THROTTLE_BUCKETS];
+	return throttle.e[serve_hash(addr) % THROTTLE_BUCKETS];
 }
 
 /* The entry of addr, or NULL. Called with the lock held. */

@@ -22,6 +22,20 @@ static inline size_t b64url_decoded_max(size_t n)
 	return n / 4 * 3 + (n % 4 ? n % 4 - 1 : 0);
 }
 
+/* The 6-bit value of a character of standard base64 (RFC 4648 §4: A-Z
+ * a-z 0-9 + /), as HTTP Basic credentials and PHC strings use it; -1 for
+ * any other character. */
+static inline int b64_std_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
 /* Encode in[0..n) into out (b64url_encoded_len(n) bytes, no NUL added). */
 void b64url_encode(const unsigned char *in, size_t n, char *out);
 

@@ -273,6 +273,12 @@ int context_lookup_principal(const struct writ_policy *t, enum writ_principal_ki
 int writ_authenticate(const writ_policy *t, const char *client_id,
                       const struct writ_request *req, writ_trace *tr)
 {
+	return context_authenticate(t, client_id, req, tr, NULL);
+}
+
+int context_authenticate(const writ_policy *t, const char *client_id,
+                         const struct writ_request *req, writ_trace *tr, bool *slow_needed)
+{
 	writ_context c;
 	int rc;
 
@@ -284,6 +290,7 @@ int writ_authenticate(const writ_policy *t, const char *client_id,
 	c.kind = WRIT_PRINCIPAL_APP;
 	c.resource = -1;
 	c.req = req;
+	c.slow_needed = slow_needed;
 	if ((rc = context_lookup_principal(t, WRIT_PRINCIPAL_APP, client_id, &c.principal)) != WRIT_OK)
 		return rc;
 	return context_run(&c, tr) == WRIT_MODULE_SUCCESS ? WRIT_OK : WRIT_EDENIED;

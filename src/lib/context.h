@@ -28,6 +28,9 @@ struct writ_context {
 	 * (scope_needed_size bytes, the caller's; NULL: nobody asks). */
 	char *scope_needed;
 	size_t scope_needed_size;
+	/* client, for the token endpoint's fast path: when not NULL, `secret`
+	 * runs no slow hash; it sets *slow_needed where it would. */
+	bool *slow_needed;
 };
 
 /* Where a module may stand: every facility. */
@@ -60,6 +63,12 @@ bool context_request_ok(const struct writ_request *req);
 /* The app or user id in the policy: WRIT_OK, WRIT_ENOPRINCIPAL, WRIT_EINVAL. */
 int context_lookup_principal(const struct writ_policy *t, enum writ_principal_kind kind,
                              const char *id, const struct t_principal **p);
+
+/* writ_authenticate(), and for the token endpoint's fast path: with
+ * slow_needed not NULL, *slow_needed is set when the answer needs a slow
+ * secret hash, which is then not run. */
+int context_authenticate(const struct writ_policy *t, const char *client_id,
+                         const struct writ_request *req, writ_trace *tr, bool *slow_needed);
 /* A grant for a known principal and resource through the grant stack. */
 int context_grant(const struct writ_policy *t, const struct t_principal *p,
                   enum writ_principal_kind kind, uint32_t r, const char *scope,

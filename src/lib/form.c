@@ -10,6 +10,7 @@
 
 #include <openssl/crypto.h>
 
+#include "base64url.h"
 #include "form.h"
 #include "util.h"
 #include "validate.h"
@@ -41,16 +42,6 @@ static void wipe_free(char *p, size_t len)
 	free(p);
 }
 
-static int hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /*
  * Form-urldecode s[0..len) into out, which has room for len + 1 bytes:
  * '+' is a space and %XX the byte XX (either case), then a NUL is added.
@@ -73,8 +64,8 @@ static bool urldecode(const char *s, size_t len, char *out, size_t *outlen)
 		} else if (s[i] == '%') {
 			if (len - i < 3)
 				return false;
-			hi = hex_value((unsigned char)s[i + 1]);
-			lo = hex_value((unsigned char)s[i + 2]);
+			hi = hex_digit_value((unsigned char)s[i + 1]);
+			lo = hex_digit_value((unsigned char)s[i + 2]);
 			if (hi < 0 || lo < 0)
 				return false;
 			out[o++] = (char)(hi << 4 | lo);
@@ -317,22 +308,6 @@ void form_free(struct form *f)
 
 /* ---- HTTP Basic client authentication ---- */
 
-/* Standard base64 (RFC 4648 §4): character -> 6-bit value, or 0xff. */
-static uint8_t b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return (uint8_t)(c - 'A');
-	if (c >= 'a' && c <= 'z')
-		return (uint8_t)(c - 'a' + 26);
-	if (c >= '0' && c <= '9')
-		return (uint8_t)(c - '0' + 52);
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return 0xff;
-}
-
 static bool http_space(unsigned char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
@@ -367,7 +342,7 @@ static const char *b64_decode_padded(const char *s, size_t n, unsigned char *out
 		}
 		if (http_space(c))
 			return "whitespace inside the base64 credentials";
-		if (b64_value(c) == 0xff)
+		if (b64_std_value(c) < 0)
 			return "the credentials are not base64: a character outside its alphabet";
 		if (pad)
 			return "the credentials are not base64: '=' before the end";
@@ -379,10 +354,10 @@ static const char *b64_decode_padded(const char *s, size_t n, unsigned char *out
 		return "the base64 credentials lack their '=' padding (RFC 4648 section 4)";
 	if (n % 4 != 0)
 		return "the base64 credentials have the wrong amount of '=' padding";
-	if (data / 4 * 3 + (data % 4 ? data % 4 - 1 : 0) > FORM_MAX_CREDENTIALS)
+	if (b64url_decoded_max(data) > FORM_MAX_CREDENTIALS)
 		return "the credentials are over 1024 bytes once decoded";
 	for (i = 0; i < data; i++) {
-		v = v << 6 | b64_value((unsigned char)s[i]);
+		v = v << 6 | (uint32_t)b64_std_value((unsigned char)s[i]);
 		if (i % 4 == 3) {
 			out[o++] = (unsigned char)(v >> 16);
 			out[o++] = (unsigned char)(v >> 8);

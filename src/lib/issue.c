@@ -25,10 +25,10 @@
 
 #include <jansson.h>
 
+#include "context.h"
 #include "form.h"
 #include "mint.h"
 #include "secret.h"
-#include "secret_cache.h"
 #include "util.h"
 #include "validate.h"
 #include "writ.h"
@@ -338,19 +338,19 @@ static int check_request(const struct form *f, writ_reply *r, const char **resou
 static int authenticate(const writ_policy *p, const struct writ_token_request *req,
                         const struct credentials *c, writ_reply *r)
 {
+	bool fast = req->flags & WRIT_TOKEN_FAST_ONLY, slow = false;
 	struct writ_request wr;
 	int rc;
 
-	if ((req->flags & WRIT_TOKEN_FAST_ONLY) &&
-	    !secret_proven(p, c->id, c->secret, c->secret_len, req->now))
-		return WRIT_EAGAIN;
 	memset(&wr, 0, sizeof(wr));
 	wr.size = sizeof(wr);
 	wr.peer = req->peer;
 	wr.now = req->now;
 	wr.secret = c->secret;
 	wr.secret_len = c->secret_len;
-	rc = writ_authenticate(p, c->id, &wr, NULL);
+	rc = context_authenticate(p, c->id, &wr, NULL, fast ? &slow : NULL);
+	if (fast && (slow || rc == WRIT_ENOPRINCIPAL))
+		return WRIT_EAGAIN; /* a slow hash, or the dummy one, is needed */
 	if (rc == WRIT_ENOPRINCIPAL) {
 		/* The same work as a wrong secret: the cost is the answer. */
 		(void)secret_verify(secret_dummy_hash, strlen(secret_dummy_hash), c->secret,
@@ -368,6 +368,7 @@ static int grant_and_sign(const writ_policy *p, const writ_signer *s,
 {
 	struct writ_request wr;
 	size_t scope_len = scope ? strlen(scope) : 0, cap, glen = 0;
+	const char *def;
 	char *granted, *token = NULL;
 	json_t *v;
 	int rc;
@@ -376,11 +377,9 @@ static int grant_and_sign(const writ_policy *p, const writ_signer *s,
 	wr.size = sizeof(wr);
 	wr.peer = req->peer;
 	wr.now = req->now;
-	cap = scope_len + 1;
-	if (!scope || strspn(scope, " ") == scope_len) {
-		const char *d = writ_resource_default_scope(p, (size_t)res);
-		cap = (d ? strlen(d) : 0) + 1;
-	}
+	/* The grant is part of the request or of the default scopes. */
+	def = writ_resource_default_scope(p, (size_t)res);
+	cap = (def && strlen(def) > scope_len ? strlen(def) : scope_len) + 1;
 	if (!(granted = malloc(cap)))
 		return WRIT_ENOMEM;
 	rc = writ_grant_request(p, WRIT_PRINCIPAL_APP, client, writ_resource_indicator(p, (size_t)res),
@@ -468,10 +467,7 @@ int writ_token_endpoint(const writ_policy *p, const writ_signer *s,
 	form_free(&f);
 	if (rc == WRIT_EDENIED)
 		return WRIT_OK; /* an answer was made */
-	if (rc != WRIT_OK) {
-		int keep = rc;
+	if (rc != WRIT_OK)
 		reply_reset(r);
-		return keep;
-	}
-	return WRIT_OK;
+	return rc;
 }

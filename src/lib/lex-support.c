@@ -11,6 +11,7 @@
 
 #include "codes.h"
 #include "lex-support.h"
+#include "util.h"
 
 static struct span span_of(const struct parse_state *ps,
                            const POLICY_YYLTYPE *loc)
@@ -150,11 +151,8 @@ static unsigned hex4(const char *s)
 	unsigned v = 0;
 	int i;
 
-	for (i = 0; i < 4; i++) {
-		char c = s[i];
-		v <<= 4;
-		v |= (unsigned)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
-	}
+	for (i = 0; i < 4; i++)
+		v = v << 4 | (unsigned)hex_digit_value((unsigned char)s[i]);
 	return v;
 }
 

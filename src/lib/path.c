@@ -104,16 +104,6 @@ struct walk {
 	size_t whylen;
 };
 
-static int hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* RFC 3986 §3.3: pchar but ';' (path.h, step 4), pct-encoded and '/',
  * which the caller handles. */
 static bool raw_ok(unsigned char c)
@@ -324,8 +314,8 @@ static int decode_path(struct walk *w, const char *path, size_t len)
 			continue;
 		}
 		if (c == '%') {
-			hi = len - i >= 3 ? hex_value((unsigned char)path[i + 1]) : -1;
-			lo = len - i >= 3 ? hex_value((unsigned char)path[i + 2]) : -1;
+			hi = len - i >= 3 ? hex_digit_value((unsigned char)path[i + 1]) : -1;
+			lo = len - i >= 3 ? hex_digit_value((unsigned char)path[i + 2]) : -1;
 			if (hi < 0 || lo < 0) {
 				put_reason(w->why, w->whylen,
 				           "a malformed percent-escape at byte %zu ('%%' must be "

@@ -135,17 +135,6 @@ void secret_b64_encode(const unsigned char *in, size_t n, char *out)
 	out[len] = '\0';
 }
 
-static unsigned b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return (unsigned)(c - 'A');
-	if (c >= 'a' && c <= 'z')
-		return (unsigned)(c - 'a') + 26;
-	if (c >= '0' && c <= '9')
-		return (unsigned)(c - '0') + 52;
-	return c == '+' ? 62 : 63;
-}
-
 /*
  * Decode in[0..n), already checked by parse_secret_hash() (alphabet, and
  * n % 4 != 1), into out; returns the number of bytes. Unused trailing bits
@@ -158,7 +147,7 @@ static size_t b64_decode(const char *in, size_t n, unsigned char *out)
 	unsigned bits = 0;
 
 	for (i = 0; i < n; i++) {
-		acc = (acc << 6 | b64_value((unsigned char)in[i])) & 0xffffff;
+		acc = (acc << 6 | (uint32_t)b64_std_value((unsigned char)in[i])) & 0xffffff;
 		bits += 6;
 		if (bits >= 8) {
 			bits -= 8;

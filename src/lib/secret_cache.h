@@ -58,15 +58,6 @@ void secret_cache_forget(struct secret_cache *c, const struct secret_tag *tag, u
 /* How many entries are in use: never more than SECRET_CACHE_CAPACITY. */
 size_t secret_cache_count(struct secret_cache *c);
 
-/*
- * Would the secret module accept secret[0..len) from app app_id at time
- * now without a slow hash: is it in the policy's cache, for a secret of the
- * app still unexpired? (The token endpoint's fast path, issue.c.)
- */
-struct writ_policy;
-bool secret_proven(const struct writ_policy *t, const char *app_id, const char *secret,
-                   size_t len, double now);
-
 /* How many slow hashes (secret_verify) the secret module has run in this
  * process: the tests' way to see a hit, which no timing could prove. */
 extern atomic_ulong secret_verify_calls;

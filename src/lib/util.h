@@ -97,4 +97,15 @@ long strmap_put(struct strmap *m, const char *key, size_t len, uint32_t value);
 /* The value for key, or -1. */
 long strmap_get(const struct strmap *m, const char *key, size_t len);
 
+/* The value of a hexadecimal digit in either case, or -1. */
+static inline int hex_digit_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
 #endif
