@@ -699,6 +699,96 @@ const char *writ_decision_route(const writ_decision *d);
 const writ_token *writ_decision_token(const writ_decision *d);
 
 /* ------------------------------------------------------------------------
+ * The gateway: every resource's decision against every issuer the policy
+ * trusts. A policy's `trust` blocks name other issuers (another writ, an
+ * OpenID provider) with their JWKS, from a file or an https URL; the
+ * gateway holds their current key sets, refreshes the URLs in a thread of
+ * its own (by Cache-Control within the block's bounds, and when a token
+ * names a kid no trusted set has, at most once per refresh-min), keeps the
+ * last good set when a fetch fails, and makes a verifier per resource on
+ * first use.
+ *
+ * A token's key is found by its kid among the sets of every trusted issuer;
+ * its iss must then be that issuer's identifier. A kid published by two
+ * issuers is refused (the claims are never read to choose a key). A set
+ * that drops a kid empties the verified-token caches of its issuer, so a
+ * key withdrawn by its issuer stops tokens at once.
+ * ------------------------------------------------------------------------ */
+
+typedef struct writ_gateway writ_gateway;
+
+/* Zero it, set size to sizeof(struct writ_gateway_options), fill it in;
+ * members are only ever appended. A NULL options pointer: the defaults. */
+struct writ_gateway_options {
+	size_t size;
+	/* The public keys of the policy's own issuer (its `issuer` block), for
+	 * a process that holds them, such as `writ serve`: they take the place
+	 * of a `trust` block naming that issuer. NULL: only `trust` blocks. */
+	writ_keyset *own_keys;
+	/* A gateway this one replaces (a reload): the sets it fetched from
+	 * URLs this policy trusts too are taken over, so a failing first fetch
+	 * keeps the last good set. NULL: none. */
+	const writ_gateway *previous;
+	/* Tokens cached per resource (writ_verifier_set_cache); 0: 4096. */
+	size_t cache_entries;
+	unsigned flags;             /* WRIT_GATEWAY_* */
+};
+
+/* Do not fetch JWKS URLs in writ_gateway_new(): their issuers have no
+ * keys until writ_gateway_refresh() or the thread fetches them. */
+#define WRIT_GATEWAY_NO_FETCH 1u
+
+/*
+ * A gateway for policy (which it references). JWKS files are read and URLs
+ * fetched (unless WRIT_GATEWAY_NO_FETCH) before it returns. A file that
+ * cannot be read or parsed fails the call (WRIT_EIO, WRIT_EKEY, with a
+ * message naming the file); a URL that cannot be fetched does not: its
+ * issuer has no keys (or the previous gateway's) until a fetch succeeds,
+ * and writ_gateway_issuer_error() says why. WRIT_OK, WRIT_EINVAL,
+ * WRIT_ENOMEM, WRIT_EIO, WRIT_EKEY.
+ */
+int writ_gateway_new(const writ_policy *policy, const struct writ_gateway_options *opt,
+                     writ_gateway **out, char *err, size_t errlen);
+/* Stops its thread, if started, and frees it. */
+void writ_gateway_free(writ_gateway *g);
+
+/*
+ * Start the thread that refreshes JWKS URLs. Call it in the process that
+ * will use the gateway (after fork(), e.g. in each nginx worker). Without
+ * URL trust blocks no thread is started. WRIT_OK, WRIT_ENOMEM.
+ */
+int writ_gateway_start(writ_gateway *g);
+
+/*
+ * Fetch now every JWKS URL whose refresh is due (all of them when force),
+ * in the calling thread, and say in *next (when not NULL) how many seconds
+ * until the next one is due. For embedders that run their own timers
+ * instead of writ_gateway_start(). Returns how many fetches failed.
+ */
+int writ_gateway_refresh(writ_gateway *g, int force, double *next);
+
+/*
+ * writ_authorize() for the resource (NULL: the policy's default), with
+ * the gateway's verifier for it. Any number of threads may call it at
+ * once. Returns as writ_authorize().
+ */
+int writ_gateway_authorize(writ_gateway *g, const char *resource, const char *method,
+                           const char *target, const char *authorization,
+                           const struct writ_request *req, writ_decision *d);
+
+/* The trusted issuers, own issuer first when its keys were given. */
+size_t writ_gateway_issuer_count(const writ_gateway *g);
+const char *writ_gateway_issuer(const writ_gateway *g, size_t i);
+/* Keys in the issuer's current set (0: none yet). */
+size_t writ_gateway_issuer_keys(const writ_gateway *g, size_t i);
+/* Why its last fetch or read failed, or NULL when it succeeded. */
+const char *writ_gateway_issuer_error(const writ_gateway *g, size_t i,
+                                      char *buf, size_t buflen);
+/* Fetches of its URL so far: succeeded and failed. */
+void writ_gateway_issuer_fetches(const writ_gateway *g, size_t i,
+                                 unsigned long *ok, unsigned long *failed);
+
+/* ------------------------------------------------------------------------
  * App secrets.
  * ------------------------------------------------------------------------ */
 

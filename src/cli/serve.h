@@ -46,9 +46,11 @@ struct served {
 	writ_verifier **verifiers;
 };
 
-/* The verifier of resource r (audience = its indicator); NULL when out of
- * memory. Owned by s. */
-const writ_verifier *served_verifier(struct served *s, size_t r);
+/* writ_authorize() for resource r (which exists) against the tokens that
+ * s trusts. */
+int served_authorize(struct served *s, size_t r, const char *method, const char *target,
+                     const char *authorization, const struct writ_request *req,
+                     writ_decision *d);
 
 /* Load what cfg names. NULL on failure, with every reason already logged
  * (diagnostics, key errors). */

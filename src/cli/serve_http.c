@@ -563,9 +563,7 @@ static enum MHD_Result answer_authz(struct MHD_Connection *c, struct request *rq
 	memset(&wr, 0, sizeof(wr));
 	wr.size = sizeof(wr);
 	wr.peer = rq->peer[0] ? rq->peer : NULL;
-	rc = d ? writ_authorize(s->policy, served_verifier(s, (size_t)r),
-	                        writ_resource_indicator(s->policy, (size_t)r), method, uri,
-	                        auth.n ? auth.v[0] : NULL, &wr, d)
+	rc = d ? served_authorize(s, (size_t)r, method, uri, auth.n ? auth.v[0] : NULL, &wr, d)
 	       : WRIT_ENOMEM;
 	if (rc != WRIT_OK) {
 		writ_decision_free(d);

@@ -343,7 +343,7 @@ fail:
 	return NULL;
 }
 
-const writ_verifier *served_verifier(struct served *s, size_t r)
+static const writ_verifier *served_verifier(struct served *s, size_t r)
 {
 	writ_verifier *v;
 
@@ -366,4 +366,12 @@ const writ_verifier *served_verifier(struct served *s, size_t r)
 	}
 	pthread_mutex_unlock(&s->verifiers_lock);
 	return v;
+}
+
+int served_authorize(struct served *s, size_t r, const char *method, const char *target,
+                     const char *authorization, const struct writ_request *req,
+                     writ_decision *d)
+{
+	return writ_authorize(s->policy, served_verifier(s, r), writ_resource_indicator(s->policy, r),
+	                      method, target, authorization, req, d);
 }
