@@ -53,6 +53,8 @@ static void policy_yyerror(POLICY_YYLTYPE *loc, void *scanner,
 %token K_STACK "stack" K_SIGNING_KEY "signing-key"
 %token K_ROUTE "route" K_REQUIRES "requires" K_ANY "any" K_PUBLIC "public"
 %token K_UNROUTED "unrouted"
+%token K_TRUST "trust" K_JWKS "jwks" K_REFRESH_MIN "refresh-min"
+%token K_REFRESH_MAX "refresh-max" K_ALGORITHMS "algorithms"
 %token <text> WORD "word" STRING "string"
 
 %type <text> word name keyword opt_string
@@ -69,6 +71,7 @@ policy
 statement
 	: include
 	| issuer
+	| trust
 	| resource
 	| role
 	| app
@@ -98,6 +101,27 @@ issuer_items
 issuer_item
 	: K_TOKEN_TTL word ';'      { parse_set(ps, &ps->issuer->token_ttl, &$2, &@1, "token-ttl", "issuer"); }
 	| K_SIGNING_KEY STRING key_options ';' { parse_signing_key(ps, &$2, $3); }
+	| error ';'                 { yyerrok; }
+	;
+
+/* ---- trusted issuers ---- */
+
+trust
+	: K_TRUST STRING '{'        { parse_trust_begin(ps, &$2); }
+	  trust_items '}'           { ps->trust = NULL; }
+	;
+
+trust_items
+	: %empty
+	| trust_items trust_item
+	| trust_items error            { yyerrok; }
+	;
+
+trust_item
+	: K_JWKS STRING ';'         { parse_set(ps, &ps->trust->jwks, &$2, &@1, "jwks", "trust"); }
+	| K_REFRESH_MIN word ';'    { parse_set(ps, &ps->trust->refresh_min, &$2, &@1, "refresh-min", "trust"); }
+	| K_REFRESH_MAX word ';'    { parse_set(ps, &ps->trust->refresh_max, &$2, &@1, "refresh-max", "trust"); }
+	| K_ALGORITHMS name_list ';' { parse_trust_algorithms(ps, $2, &@1); }
 	| error ';'                 { yyerrok; }
 	;
 
@@ -307,6 +331,11 @@ keyword
 	| K_ANY         { $$ = lex_keyword_text(ps, "any", &@1); }
 	| K_PUBLIC      { $$ = lex_keyword_text(ps, "public", &@1); }
 	| K_UNROUTED    { $$ = lex_keyword_text(ps, "unrouted", &@1); }
+	| K_TRUST       { $$ = lex_keyword_text(ps, "trust", &@1); }
+	| K_JWKS        { $$ = lex_keyword_text(ps, "jwks", &@1); }
+	| K_REFRESH_MIN { $$ = lex_keyword_text(ps, "refresh-min", &@1); }
+	| K_REFRESH_MAX { $$ = lex_keyword_text(ps, "refresh-max", &@1); }
+	| K_ALGORITHMS  { $$ = lex_keyword_text(ps, "algorithms", &@1); }
 	;
 
 %%

@@ -39,11 +39,10 @@ struct served {
 	size_t jwks_len, metadata_len;
 	/* Paths, from the issuer identifier's path (e.g. "/oidc"). */
 	char *token_path, *jwks_path, *oidc_config_path, *as_metadata_path;
-	/* /authz: the served keys, and a verifier per resource (its audience),
-	 * made on first use. */
+	/* /authz: the served keys, and the gateway deciding with them and the
+	 * policy's trusted issuers. */
 	writ_keyset *keys;
-	pthread_mutex_t verifiers_lock;
-	writ_verifier **verifiers;
+	writ_gateway *gateway;
 };
 
 /* writ_authorize() for resource r (which exists) against the tokens that
@@ -132,11 +131,21 @@ struct serve_http_config {
 	size_t nlisten;
 	unsigned threads;      /* of client authentication (slow hashes) */
 	unsigned max_connections, max_per_address, timeout;
+	/* --authz-prefix: requests under it are decided as Envoy's ext_authz
+	 * asks, with their own method and the target after it (NULL: none).
+	 * --authz-resource: the resource they are decided for, and that of
+	 * /authz without ?resource= (NULL: the policy's default). */
+	const char *authz_prefix, *authz_resource;
 };
 
 /* Start the server on sockets already listening; it owns them from then
  * on. false on failure (logged). */
 bool serve_http_start(const struct serve_http_config *cfg);
+/* Whether cfg's --authz-resource and --authz-prefix fit the state s: the
+ * resource is one of its policy's, and the prefix covers none of the
+ * service's own paths. false with the reason in why. */
+bool serve_authz_fits(const struct serve_http_config *cfg, const struct served *s, char *why,
+                      size_t whylen);
 /* Stop accepting; wait up to grace seconds for open connections; stop. */
 void serve_http_stop(unsigned grace);
 

@@ -32,13 +32,7 @@ static void served_free(struct served *s)
 	free(s->jwks_path);
 	free(s->oidc_config_path);
 	free(s->as_metadata_path);
-	if (s->verifiers) {
-		size_t r;
-		for (r = 0; r < writ_resource_count(s->policy); r++)
-			writ_verifier_free(s->verifiers[r]);
-		free(s->verifiers);
-	}
-	pthread_mutex_destroy(&s->verifiers_lock);
+	writ_gateway_free(s->gateway);
 	writ_keyset_unref(s->keys);
 	writ_policy_unref(s->policy);
 	free(s);
@@ -298,6 +292,40 @@ static void log_diagnostics(const writ_diagnostics *d)
 	}
 }
 
+/*
+ * /authz decides against the served keys and every issuer the policy
+ * trusts. A reload takes over the key sets the running state fetched, so a
+ * JWKS URL that fails now keeps its last good set. Fetch failures are
+ * logged; the service starts anyway, and those issuers' tokens are refused
+ * until a fetch succeeds.
+ */
+static bool make_gateway(struct served *s)
+{
+	struct served *running = served_current();
+	struct writ_gateway_options o;
+	char err[256], why[256];
+	size_t i;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	o.size = sizeof(o);
+	o.own_keys = s->keys;
+	o.previous = running ? running->gateway : NULL;
+	rc = writ_gateway_new(s->policy, &o, &s->gateway, err, sizeof(err));
+	if (running)
+		served_put(running);
+	if (rc != WRIT_OK) {
+		serve_log("trust_failed", json_pack("{s:s}", "error", err));
+		return false;
+	}
+	for (i = 0; i < writ_gateway_issuer_count(s->gateway); i++)
+		serve_log("trusted_issuer",
+		          json_pack("{s:s, s:i, s:s?}", "issuer", writ_gateway_issuer(s->gateway, i),
+		                    "keys", (int)writ_gateway_issuer_keys(s->gateway, i),
+		                    "error", writ_gateway_issuer_error(s->gateway, i, why, sizeof(why))));
+	return writ_gateway_start(s->gateway) == WRIT_OK;
+}
+
 struct served *served_load(const struct serve_config *cfg)
 {
 	struct writ_load_options opt = { sizeof(opt), cfg->module_dir };
@@ -311,7 +339,6 @@ struct served *served_load(const struct serve_config *cfg)
 		goto fail;
 	}
 	atomic_init(&s->refs, 1);
-	pthread_mutex_init(&s->verifiers_lock, NULL);
 	rc = writ_policy_load_ex((const char *const *)cfg->policy_paths, cfg->npolicy_paths, &opt, d, &s->policy);
 	if (rc != WRIT_OK) {
 		log_diagnostics(d);
@@ -329,8 +356,7 @@ struct served *served_load(const struct serve_config *cfg)
 		serve_logf("the served key set does not load: %s", err);
 		goto fail;
 	}
-	s->verifiers = calloc(writ_resource_count(s->policy) + 1, sizeof(*s->verifiers));
-	if (!s->verifiers || !make_paths(s, writ_issuer(s->policy))) {
+	if (!make_gateway(s) || !make_paths(s, writ_issuer(s->policy))) {
 		serve_logf("out of memory");
 		goto fail;
 	}
@@ -343,35 +369,10 @@ fail:
 	return NULL;
 }
 
-static const writ_verifier *served_verifier(struct served *s, size_t r)
-{
-	writ_verifier *v;
-
-	if (r >= writ_resource_count(s->policy))
-		return NULL;
-	/* Made once, then only read: most calls need no lock. */
-	v = __atomic_load_n(&s->verifiers[r], __ATOMIC_ACQUIRE);
-	if (v)
-		return v;
-	pthread_mutex_lock(&s->verifiers_lock);
-	v = s->verifiers[r];
-	if (!v && (v = writ_verifier_new()) != NULL) {
-		if (writ_verifier_set_keys(v, s->keys) != WRIT_OK ||
-		    writ_verifier_set_issuer(v, writ_issuer(s->policy)) != WRIT_OK ||
-		    writ_verifier_set_audience(v, writ_resource_indicator(s->policy, r)) != WRIT_OK) {
-			writ_verifier_free(v);
-			v = NULL;
-		}
-		__atomic_store_n(&s->verifiers[r], v, __ATOMIC_RELEASE);
-	}
-	pthread_mutex_unlock(&s->verifiers_lock);
-	return v;
-}
-
 int served_authorize(struct served *s, size_t r, const char *method, const char *target,
                      const char *authorization, const struct writ_request *req,
                      writ_decision *d)
 {
-	return writ_authorize(s->policy, served_verifier(s, r), writ_resource_indicator(s->policy, r),
-	                      method, target, authorization, req, d);
+	return writ_gateway_authorize(s->gateway, writ_resource_indicator(s->policy, r), method,
+	                              target, authorization, req, d);
 }

@@ -181,8 +181,24 @@ struct ast_issuer {
 	struct ast_issuer *next;
 };
 
+/* trust "ISSUER" { jwks "FILE-or-URL"; refresh-min D; refresh-max D;
+ * algorithms A, B; } */
+struct ast_trust {
+	struct ast_text id;
+	struct ast_text jwks, refresh_min, refresh_max;
+	struct ast_ref *algorithms;
+	struct span algorithms_sp;
+	/* Set by the semantic pass. */
+	bool url;                    /* jwks is an http(s) URL, else a file */
+	char *resolved;              /* a file's path from the policy file's directory */
+	uint32_t rmin, rmax;         /* seconds */
+	unsigned algs;               /* 1 << enum jws_alg; 0: the verifier's */
+	struct ast_trust *next;
+};
+
 struct ast_policy {
 	struct ast_issuer *issuers, **issuers_tail;
+	struct ast_trust *trusts, **trusts_tail;
 	struct ast_resource *resources, **resources_tail;
 	struct ast_role *roles, **roles_tail;
 	struct ast_principal *apps, **apps_tail;

@@ -217,12 +217,14 @@ int writ_authorize(const writ_policy *t, const writ_verifier *v, const char *res
 	if (!d)
 		return WRIT_EINVAL;
 	decision_reset(d);
-	if (!t || !v || !method || !method[0] || !target || !context_request_ok(req))
+	if (!t || !method || !method[0] || !target || !context_request_ok(req))
 		return WRIT_EINVAL;
 	r = resource ? strmap_get(&t->resource_map, resource, strlen(resource))
 	             : t->default_resource;
 	if (r < 0)
 		return WRIT_ENORESOURCE;
+	if (!v)
+		return WRIT_EINVAL;
 	realm = t->resources[r].indicator;
 
 	rc = path_normalize(target, strlen(target), path, sizeof(path), &path_len, why, sizeof(why));

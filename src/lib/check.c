@@ -8,8 +8,10 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "codes.h"
+#include "jws.h"
 #include "load.h"
 #include "route.h"
 #include "stack.h"
@@ -89,16 +91,17 @@ static void check_text(struct checker *ck, const struct ast_text *t,
 		diag_error(ck->ld, &t->sp, E_BAD_IDENTIFIER, "invalid %s: %s", what, why);
 }
 
-static void check_duration(struct checker *ck, const struct ast_text *t,
-                           uint32_t *out)
+static bool check_duration(struct checker *ck, const struct ast_text *t,
+                           const char *what, uint32_t *out)
 {
 	const char *why;
 
 	if (!t->s)
-		return;
+		return true;
 	why = parse_duration(t->s, t->len, out);
 	if (why)
-		diag_error(ck->ld, &t->sp, E_BAD_DURATION, "invalid token-ttl: %s", why);
+		diag_error(ck->ld, &t->sp, E_BAD_DURATION, "invalid %s: %s", what, why);
+	return !why;
 }
 
 /* ---- issuer ---- */
@@ -203,8 +206,123 @@ static void check_issuers(struct checker *ck)
 		else if (!is->url.bad && loopback_http)
 			diag_warning(ck->ld, &is->url.sp, W_HTTP_ISSUER,
 			             "the issuer uses http: acceptable on a loopback host for testing only");
-		check_duration(ck, &is->token_ttl, &is->ttl);
+		check_duration(ck, &is->token_ttl, "token-ttl", &is->ttl);
 		check_signing_keys(ck, is);
+	}
+}
+
+/* ---- trusted issuers ---- */
+
+enum {
+	TRUST_REFRESH_FLOOR = 10,          /* seconds */
+	TRUST_REFRESH_MIN = 60,
+	TRUST_REFRESH_MAX = 86400,
+};
+
+static bool is_url(const struct ast_text *t)
+{
+	return (t->len >= 7 && strncasecmp(t->s, "http://", 7) == 0) ||
+	       (t->len >= 8 && strncasecmp(t->s, "https://", 8) == 0);
+}
+
+static void check_trust_jwks(struct checker *ck, struct ast_trust *tr)
+{
+	bool loopback_http;
+	const char *why;
+	char *path;
+
+	if (!tr->jwks.s) {
+		diag(ck->ld, &tr->id.sp, WRIT_SEVERITY_ERROR, E_TRUST,
+		     "name a JWKS file or URL: jwks \"https://.../jwks\";",
+		     "the trusted issuer %s has no keys", q(ck, &tr->id));
+		return;
+	}
+	if (tr->jwks.bad)
+		return;
+	tr->url = is_url(&tr->jwks);
+	if (tr->url) {
+		why = validate_jwks_url(tr->jwks.s, tr->jwks.len, &loopback_http);
+		if (why)
+			diag_error(ck->ld, &tr->jwks.sp, E_TRUST, "invalid JWKS URL: %s", why);
+		else if (loopback_http)
+			diag_warning(ck->ld, &tr->jwks.sp, W_HTTP_JWKS,
+			             "the JWKS URL uses http: acceptable on a loopback host for testing only");
+		return;
+	}
+	if (!tr->jwks.len) {
+		diag_error(ck->ld, &tr->jwks.sp, E_TRUST, "the JWKS file name is empty");
+		return;
+	}
+	path = loader_relative_path(ck->ld->sources[tr->jwks.sp.file].path, tr->jwks.s);
+	tr->resolved = path ? arena_strndup(&ck->ld->arena, path, strlen(path)) : NULL;
+	if (!tr->resolved)
+		oom(ck);
+	free(path);
+}
+
+static void check_trust_refresh(struct checker *ck, struct ast_trust *tr)
+{
+	bool ok = check_duration(ck, &tr->refresh_min, "refresh-min", &tr->rmin) &
+	          check_duration(ck, &tr->refresh_max, "refresh-max", &tr->rmax);
+	const struct ast_text *given = tr->refresh_min.s ? &tr->refresh_min : &tr->refresh_max;
+
+	if (!tr->refresh_min.s)
+		tr->rmin = TRUST_REFRESH_MIN;
+	if (!tr->refresh_max.s)
+		tr->rmax = tr->rmin > TRUST_REFRESH_MAX ? tr->rmin : TRUST_REFRESH_MAX;
+	if (!ok || !given->s)
+		return;
+	if (tr->jwks.s && !tr->url) {
+		diag_error(ck->ld, &given->key, E_TRUST,
+		           "refresh bounds apply to a JWKS URL; this issuer's keys are a file");
+		return;
+	}
+	if (tr->rmin < TRUST_REFRESH_FLOOR)
+		diag_error(ck->ld, &tr->refresh_min.sp, E_TRUST,
+		           "refresh-min is at least %us, so that tokens naming unknown kids cannot make writ fetch without pause",
+		           (unsigned)TRUST_REFRESH_FLOOR);
+	else if (tr->rmax < tr->rmin)
+		diag_error(ck->ld, &tr->refresh_max.sp, E_TRUST,
+		           "refresh-max is shorter than refresh-min");
+}
+
+static void check_trust_algorithms(struct checker *ck, struct ast_trust *tr)
+{
+	struct ast_ref *a;
+	int alg;
+
+	for (a = tr->algorithms; a; a = a->next) {
+		alg = jws_alg_parse(a->name.s, a->name.len);
+		if (alg < 0)
+			diag(ck->ld, &a->name.sp, WRIT_SEVERITY_ERROR, E_TRUST,
+			     "algorithms are ES256, ES384, RS256, PS256 and EdDSA, written so",
+			     "unknown JWS algorithm %s", q(ck, &a->name));
+		else
+			tr->algs |= 1u << alg;
+	}
+}
+
+static void check_trusts(struct checker *ck)
+{
+	struct ast_trust *tr, *other;
+
+	for (tr = ck->ld->ast.trusts; tr && !ck->ld->oom; tr = tr->next) {
+		bool loopback_http;
+		const char *why = tr->id.bad ? NULL : validate_issuer(tr->id.s, tr->id.len, &loopback_http);
+
+		if (why)
+			diag_error(ck->ld, &tr->id.sp, E_BAD_ISSUER, "invalid issuer identifier: %s", why);
+		else if (!tr->id.bad && loopback_http)
+			diag_warning(ck->ld, &tr->id.sp, W_HTTP_ISSUER,
+			             "the issuer uses http: acceptable on a loopback host for testing only");
+		for (other = ck->ld->ast.trusts; other != tr; other = other->next)
+			if (other->id.len == tr->id.len && memcmp(other->id.s, tr->id.s, tr->id.len) == 0) {
+				duplicate(ck, "trusted issuer", &tr->id, &other->id);
+				break;
+			}
+		check_trust_jwks(ck, tr);
+		check_trust_refresh(ck, tr);
+		check_trust_algorithms(ck, tr);
 	}
 }
 
@@ -251,7 +369,7 @@ static void check_resource(struct checker *ck, struct ast_resource *r, size_t ri
 		duplicate(ck, "resource", &r->indicator,
 		          &ck->resources[prev]->indicator);
 	r->valid = prev == -1;
-	check_duration(ck, &r->token_ttl, &r->ttl);
+	check_duration(ck, &r->token_ttl, "token-ttl", &r->ttl);
 	if (r->is_default) {
 		if (*deflt) {
 			diag_error(ck->ld, &r->default_sp, E_MANY_DEFAULTS,
@@ -588,6 +706,7 @@ void check_policy(struct loader *ld)
 	memset(&ck, 0, sizeof(ck));
 	ck.ld = ld;
 	check_issuers(&ck);
+	check_trusts(&ck);
 	if (index_resources(&ck))
 		check_resources(&ck);
 	if (!ld->oom)

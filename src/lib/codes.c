@@ -78,6 +78,8 @@ const struct diag_code diag_codes[] = {
 	  "Two routes of one resource have the same template up to the names of their parameters and either both are for any method or their method lists share a method, so one of them could never be chosen. Merge them or remove one. (A method list beside an any route of the same template is allowed: the list wins for its methods.)" },
 	{ E_ROUTE_RULE, "invalid-route-rule",
 	  "A route ends with `requires PERMISSION, ...` (all are needed), `requires any PERMISSION, ...` (one is enough) or `public` (no token needed); `requires` needs at least one permission. A resource's `unrouted` is deny or token." },
+	{ E_TRUST, "invalid-trust",
+	  "A trust block names another issuer whose tokens gateways accept: it needs its keys, `jwks \"FILE\";` (a JWKS file, from the policy file's directory) or `jwks \"https://...\";`, once; `refresh-min` and `refresh-max` bound how often a URL is fetched (at least 10s, min <= max); `algorithms` lists JWS algorithms among ES256, ES384, RS256, PS256 and EdDSA. An issuer is trusted once, and the policy's own issuer only for the keys gateways read." },
 	{ W_PERM_UNGRANTED, "permission-never-granted",
 	  "No role grants this permission, so no token will ever carry it. Grant it, or remove it." },
 	{ W_ROLE_UNASSIGNED, "role-unassigned",
@@ -102,5 +104,7 @@ const struct diag_code diag_codes[] = {
 	  "HTTP methods are case-sensitive (RFC 9110 section 9.1): a route for get never matches a GET request. Write the method as clients send it, in capitals for the standard ones." },
 	{ W_ROUTE_OVERLAP, "route-overlap",
 	  "Two routes can match the same request and neither is more specific at every segment, so the one with a literal further left wins (see ROUTES). Make that explicit with a more specific route, or check that the winner is the one you meant." },
+	{ W_HTTP_JWKS, "http-jwks",
+	  "The JWKS URL uses http on a loopback host: keys fetched without TLS can be replaced by anyone on the path, which is acceptable only for a test on one machine. Use https." },
 	{ NULL, NULL, NULL },
 };

@@ -42,6 +42,7 @@
 #define E_BAD_METHOD          "E034"
 #define E_DUPLICATE_ROUTE     "E035"
 #define E_ROUTE_RULE          "E036"
+#define E_TRUST               "E037"
 
 /* Warnings: the policy compiles, but something is probably wrong. */
 #define W_PERM_UNGRANTED      "W001"
@@ -56,6 +57,7 @@
 #define W_CLIENT_STACK_IN_RESOURCE "W010"
 #define W_LOWERCASE_METHOD    "W011"
 #define W_ROUTE_OVERLAP       "W012"
+#define W_HTTP_JWKS           "W013"
 
 struct diag_code {
 	const char *code;

@@ -183,6 +183,34 @@ static bool compile_keys(struct compiler *c, const struct ast_issuer *is)
 	return ok;
 }
 
+static bool compile_trusts(struct compiler *c, const struct ast_trust *list)
+{
+	const struct ast_trust *tr;
+	uint32_t n = 0;
+	bool ok = true;
+
+	for (tr = list; tr; tr = tr->next)
+		n++;
+	if (!n)
+		return true;
+	c->t->trusts = arena_alloc(&c->t->strings, n * sizeof(*c->t->trusts));
+	if (!c->t->trusts)
+		return false;
+	for (tr = list; tr && ok; tr = tr->next) {
+		struct t_trust *tt = &c->t->trusts[c->t->ntrusts++];
+
+		tt->issuer = copy(c, &tr->id, &ok);
+		tt->url = tr->url;
+		tt->jwks = tr->url ? copy(c, &tr->jwks, &ok)
+		                   : arena_strndup(&c->t->strings, tr->resolved, strlen(tr->resolved));
+		tt->refresh_min = tr->rmin;
+		tt->refresh_max = tr->rmax;
+		tt->algs = tr->algs;
+		ok = ok && tt->jwks;
+	}
+	return ok;
+}
+
 static bool compile_resources(struct compiler *c)
 {
 	struct writ_policy *t = c->t;
@@ -431,6 +459,7 @@ int compile_policy(struct loader *ld, struct writ_policy **out)
 	}
 	if (!t->issuer_ttl)
 		t->issuer_ttl = DEFAULT_TOKEN_TTL;
+	ok = ok && compile_trusts(&c, ast->trusts);
 	t->principal_roles = malloc((count_role_refs(ast->apps) +
 	                             count_role_refs(ast->users) + 1) * sizeof(uint32_t));
 	ok = ok && t->principal_roles && compile_resources(&c) && routes_compile(ld, t) && compile_roles(&c) &&

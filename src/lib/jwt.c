@@ -27,6 +27,7 @@
 #include "json_strict.h"
 #include "jwk.h"
 #include "jws.h"
+#include "keysource.h"
 #include "mint.h"
 #include "table.h"
 #include "token_cache.h"
@@ -61,6 +62,9 @@ struct writ_verifier {
 	/* Tokens verified under this configuration; NULL when turned off.
 	 * Every setter of what it settled empties it. */
 	struct token_cache *cache;
+	/* Trusted issuers (keysource.h), in place of keys and issuer. */
+	struct key_source **sources;
+	size_t nsources;
 };
 
 /* The claims are shared with the verifier's cache when the token came
@@ -221,6 +225,7 @@ void writ_verifier_free(writ_verifier *v)
 	writ_keyset_unref(v->keyset);
 	free(v->issuer);
 	free(v->audience);
+	free(v->sources);
 	jws_digests_free(&v->digests);
 	token_cache_free(v->cache);
 	free(v);
@@ -236,6 +241,55 @@ int writ_verifier_set_keys(writ_verifier *v, writ_keyset *keys)
 	v->keys = keys->set;
 	token_cache_clear(v->cache);
 	return WRIT_OK;
+}
+
+int verifier_set_sources(writ_verifier *v, struct key_source *const *src, size_t n)
+{
+	struct key_source **copy;
+
+	if (!v || !src || !n)
+		return WRIT_EINVAL;
+	copy = malloc(n * sizeof(*copy));
+	if (!copy)
+		return WRIT_ENOMEM;
+	memcpy(copy, src, n * sizeof(*copy));
+	free(v->sources);
+	v->sources = copy;
+	v->nsources = n;
+	token_cache_clear(v->cache);
+	return WRIT_OK;
+}
+
+writ_keyset *key_source_keys(struct key_source *src, unsigned *generation)
+{
+	writ_keyset *k;
+
+	pthread_mutex_lock(&src->lock);
+	k = src->keys ? writ_keyset_ref(src->keys) : NULL;
+	if (generation)
+		*generation = atomic_load(&src->generation);
+	pthread_mutex_unlock(&src->lock);
+	return k;
+}
+
+void key_source_replace(struct key_source *src, writ_keyset *keys)
+{
+	writ_keyset *old;
+	bool dropped = false;
+	size_t i;
+
+	pthread_mutex_lock(&src->lock);
+	old = src->keys;
+	for (i = 0; old && i < old->set->nkeys && !dropped; i++) {
+		const char *kid = old->set->keys[i].kid;
+
+		dropped = !keys || !jwk_set_find(keys->set, kid, strlen(kid));
+	}
+	src->keys = keys;
+	if (dropped)
+		atomic_fetch_add(&src->generation, 1);
+	pthread_mutex_unlock(&src->lock);
+	writ_keyset_unref(old);
 }
 
 static int set_string(char **field, size_t *len, const char *value)
@@ -493,9 +547,61 @@ static bool typ_ok(json_t *typ)
 	       strlen(s) == json_string_length(typ);
 }
 
-static int check_header(const writ_verifier *v, json_t *h, writ_token *t,
-                        int *alg, const struct jwk **key)
+/* What the verification of one token holds while it runs: the key, and
+ * with sources, the set it came from and its source. */
+struct found {
+	const struct jwk *key;
+	struct key_source *source;
+	writ_keyset *held;
+	unsigned generation;          /* of the source, when the set was taken */
+};
+
+/* The key named by kid: in the verifier's set, or in exactly one of its
+ * sources' sets. */
+static int find_key(const writ_verifier *v, json_t *kid, writ_token *t, struct found *f)
 {
+	const char *name = json_string_value(kid);
+	size_t len = json_string_length(kid), i;
+
+	if (!v->nsources) {
+		f->key = jwk_set_find(v->keys, name, len);
+		if (!f->key)
+			return reject(t, WRIT_TOKEN_UNKNOWN_KID, "unknown kid \"%.64s\"", name);
+		return WRIT_OK;
+	}
+	for (i = 0; i < v->nsources; i++) {
+		unsigned gen;
+		writ_keyset *k = key_source_keys(v->sources[i], &gen);
+		const struct jwk *key = k ? jwk_set_find(k->set, name, len) : NULL;
+
+		if (!key) {
+			writ_keyset_unref(k);
+			continue;
+		}
+		if (f->key) {
+			writ_keyset_unref(k);
+			return reject(t, WRIT_TOKEN_UNKNOWN_KID,
+			              "kid \"%.64s\" is published by two trusted issuers", name);
+		}
+		f->key = key;
+		f->source = v->sources[i];
+		f->held = k;
+		f->generation = gen;
+	}
+	if (f->key)
+		return WRIT_OK;
+	for (i = 0; i < v->nsources; i++)
+		if (v->sources[i]->unknown_kid)
+			v->sources[i]->unknown_kid(v->sources[i]);
+	return reject(t, WRIT_TOKEN_UNKNOWN_KID, "unknown kid \"%.64s\"", name);
+}
+
+static int check_header(const writ_verifier *v, json_t *h, writ_token *t,
+                        int *alg, struct found *f)
+{
+	const struct jwk *key;
+	int rc;
+
 	json_t *a = json_object_get(h, "alg"), *kid = json_object_get(h, "kid");
 
 	if (!json_is_string(a))
@@ -516,16 +622,18 @@ static int check_header(const writ_verifier *v, json_t *h, writ_token *t,
 		return reject(t, WRIT_TOKEN_BAD_HEADER, "header has no \"kid\" string");
 	/* Only the configured set is searched: keys offered by jwk, jku, x5u
 	 * or x5c headers are never used (RFC 8725 §3.10). */
-	*key = jwk_set_find(v->keys, json_string_value(kid), json_string_length(kid));
-	if (!*key)
-		return reject(t, WRIT_TOKEN_UNKNOWN_KID, "unknown kid \"%.64s\"",
-		              json_string_value(kid));
-	if ((*key)->alg >= 0 && (*key)->alg != *alg)
+	if ((rc = find_key(v, kid, t, f)) != WRIT_OK)
+		return rc;
+	key = f->key;
+	if (f->source && !(f->source->algs & (1u << *alg)))
+		return reject(t, WRIT_TOKEN_BAD_ALG, "alg \"%s\" is not allowed for this issuer",
+		              jws_alg_name(*alg));
+	if (key->alg >= 0 && key->alg != *alg)
 		return reject(t, WRIT_TOKEN_KEY_MISMATCH, "key \"%.64s\" is for %s, not %s",
-		              (*key)->kid, jws_alg_name((*key)->alg), jws_alg_name(*alg));
-	if (!jws_alg_fits_key(*alg, (*key)->type))
+		              key->kid, jws_alg_name(key->alg), jws_alg_name(*alg));
+	if (!jws_alg_fits_key(*alg, key->type))
 		return reject(t, WRIT_TOKEN_KEY_MISMATCH, "key \"%.64s\" does not fit %s",
-		              (*key)->kid, jws_alg_name(*alg));
+		              key->kid, jws_alg_name(*alg));
 	return WRIT_OK;
 }
 
@@ -618,14 +726,19 @@ static int check_times(const writ_verifier *v, double exp, double nbf, double ia
 }
 
 /* The claim rules, filling in tc (t->claims) as they pass. */
-static int check_claims(const writ_verifier *v, struct token_claims *tc, writ_token *t)
+static int check_claims(const writ_verifier *v, const struct key_source *src,
+                        struct token_claims *tc, writ_token *t)
 {
 	json_t *c = tc->json, *scope = json_object_get(c, "scope");
+	const char *issuer = src ? src->issuer : v->issuer;
+	size_t issuer_len = src ? src->issuer_len : v->issuer_len;
 	int rc;
 
 	if (json_object_get(c, "iss") && !json_is_string(json_object_get(c, "iss")))
 		return reject(t, WRIT_TOKEN_BAD_CLAIMS, "claim \"iss\" is not a string");
-	if (!same(json_object_get(c, "iss"), v->issuer, v->issuer_len))
+	/* With sources, the key's issuer: a key of one trusted issuer never
+	 * vouches for a token naming another. */
+	if (!same(json_object_get(c, "iss"), issuer, issuer_len))
 		return reject(t, WRIT_TOKEN_WRONG_ISSUER,
 		              json_object_get(c, "iss") ? "token is from another issuer"
 		                                        : "claim \"iss\" is missing");
@@ -660,8 +773,15 @@ static int check_claims(const writ_verifier *v, struct token_claims *tc, writ_to
 static int cached(const writ_verifier *v, const struct token_key *key,
                   struct token_claims *tc, writ_token *t)
 {
-	int rc = check_times(v, tc->exp, tc->nbf, tc->iat, t);
+	int rc;
 
+	/* Its key may have been withdrawn since: verify it again, as a miss. */
+	if (tc->source && atomic_load(&tc->source->generation) != tc->generation) {
+		token_cache_forget(v->cache, key, tc);
+		token_claims_unref(tc);
+		return WRIT_EAGAIN;
+	}
+	rc = check_times(v, tc->exp, tc->nbf, tc->iat, t);
 	if (rc != WRIT_OK) {
 		token_cache_forget(v->cache, key, tc);
 		token_claims_unref(tc);
@@ -681,7 +801,7 @@ int writ_verify(const writ_verifier *v, const char *token, size_t len,
 	unsigned char *header = NULL, *sig = NULL, *payload = NULL;
 	size_t hlen, siglen, plen;
 	enum b64url_error e;
-	const struct jwk *key = NULL;
+	struct found f = { NULL, NULL, NULL, 0 };
 	json_t *h = NULL, *claims;
 	struct token_key ckey;
 	struct token_claims *hit;
@@ -692,7 +812,7 @@ int writ_verify(const writ_verifier *v, const char *token, size_t len,
 	if (!t)
 		return WRIT_EINVAL;
 	token_reset(t);
-	if (!v || !v->keys || !v->issuer || !v->audience || (!token && len))
+	if (!v || (!v->nsources && (!v->keys || !v->issuer)) || !v->audience || (!token && len))
 		return WRIT_EINVAL;
 	/* DESIGN §5: refuse long tokens before any decoding. */
 	if (len > v->max_length)
@@ -702,8 +822,9 @@ int writ_verify(const writ_verifier *v, const char *token, size_t len,
 	 * differs in any is another token. */
 	cacheable = v->cache && len > 0 && len <= TOKEN_CACHE_MAX_TOKEN &&
 	            token_cache_key(v->cache, token, len, &ckey);
-	if (cacheable && (hit = token_cache_lookup(v->cache, &ckey)) != NULL)
-		return cached(v, &ckey, hit, t);
+	if (cacheable && (hit = token_cache_lookup(v->cache, &ckey)) != NULL &&
+	    (rc = cached(v, &ckey, hit, t)) != WRIT_EAGAIN)
+		return rc;
 	dot1 = len ? memchr(token, '.', len) : NULL;
 	dot2 = dot1 ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - token)) : NULL;
 	if (!dot1 || !dot2 || memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - token)))
@@ -724,7 +845,7 @@ int writ_verify(const writ_verifier *v, const char *token, size_t len,
 		rc = reject(t, WRIT_TOKEN_BAD_HEADER, "header: %s", why);
 		goto out;
 	}
-	if ((rc = check_header(v, h, t, &alg, &key)) != WRIT_OK)
+	if ((rc = check_header(v, h, t, &alg, &f)) != WRIT_OK)
 		goto out;
 
 	rc = WRIT_ENOMEM;
@@ -736,7 +857,7 @@ int writ_verify(const writ_verifier *v, const char *token, size_t len,
 		goto out;
 	}
 	atomic_fetch_add_explicit(&token_signature_checks, 1, memory_order_relaxed);
-	if (!jws_verify(&v->digests, alg, &key->vkey, (const unsigned char *)token,
+	if (!jws_verify(&v->digests, alg, &f.key->vkey, (const unsigned char *)token,
 	                (size_t)(dot2 - token), sig, siglen, why, sizeof(why))) {
 		rc = reject(t, WRIT_TOKEN_BAD_SIGNATURE, "%s", why);
 		goto out;
@@ -762,11 +883,16 @@ int writ_verify(const writ_verifier *v, const char *token, size_t len,
 		rc = WRIT_ENOMEM;
 		goto out;
 	}
-	rc = check_claims(v, t->claims, t);
+	/* The generation read with the set: if the set has dropped a kid since,
+	 * the entry is verified again on its next hit. */
+	t->claims->source = f.source;
+	t->claims->generation = f.generation;
+	rc = check_claims(v, f.source, t->claims, t);
 	/* Only successes are kept. */
 	if (rc == WRIT_OK && cacheable)
 		token_cache_insert(v->cache, &ckey, t->claims);
 out:
+	writ_keyset_unref(f.held);
 	json_decref(h);
 	segment_free(header, hbuf);
 	segment_free(sig, sbuf);

@@ -355,6 +355,30 @@ void parse_set(struct parse_state *ps, struct ast_text *field,
 	field->key = sp;
 }
 
+void parse_trust_begin(struct parse_state *ps, const struct ast_text *id)
+{
+	struct ast_policy *ast = &ps->ld->ast;
+	struct ast_trust *tr = ps_alloc(ps, sizeof(*tr));
+
+	tr->id = *id;
+	*ast->trusts_tail = tr;
+	ast->trusts_tail = &tr->next;
+	ps->trust = tr;
+}
+
+void parse_trust_algorithms(struct parse_state *ps, struct ast_ref *list,
+                            const POLICY_YYLTYPE *kw)
+{
+	struct span sp = span_of(ps, kw);
+
+	if (ps->trust->algorithms) {
+		duplicate_setting(ps, &sp, &ps->trust->algorithms_sp, "algorithms", "trust");
+		return;
+	}
+	ps->trust->algorithms = reverse(list);
+	ps->trust->algorithms_sp = sp;
+}
+
 void parse_resource_default(struct parse_state *ps, const POLICY_YYLTYPE *loc)
 {
 	struct ast_resource *r = ps->resource;

@@ -42,6 +42,9 @@ void parse_include(struct parse_state *ps, const struct ast_text *path);
 void parse_issuer_begin(struct parse_state *ps, const struct ast_text *url);
 void parse_signing_key(struct parse_state *ps, const struct ast_text *path,
                        struct ast_ref *options);
+void parse_trust_begin(struct parse_state *ps, const struct ast_text *id);
+void parse_trust_algorithms(struct parse_state *ps, struct ast_ref *list,
+                            const POLICY_YYLTYPE *kw);
 void parse_resource_begin(struct parse_state *ps, const struct ast_text *ind);
 void parse_resource_default(struct parse_state *ps, const POLICY_YYLTYPE *loc);
 void parse_resource_default_scope(struct parse_state *ps, struct ast_ref *list,

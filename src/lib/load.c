@@ -28,6 +28,7 @@ void loader_init(struct loader *ld, writ_diagnostics *diags)
 	arena_init(&ld->arena);
 	ld->diags = diags;
 	ld->ast.issuers_tail = &ld->ast.issuers;
+	ld->ast.trusts_tail = &ld->ast.trusts;
 	ld->ast.resources_tail = &ld->ast.resources;
 	ld->ast.roles_tail = &ld->ast.roles;
 	ld->ast.apps_tail = &ld->ast.apps;

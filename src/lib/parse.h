@@ -22,6 +22,7 @@ struct parse_state {
 	} *includes, **includes_tail;
 	/* the block whose items are being read */
 	struct ast_issuer *issuer;
+	struct ast_trust *trust;
 	struct ast_resource *resource;
 	struct ast_role *role;
 	struct ast_principal *principal;

@@ -69,6 +69,15 @@ struct t_key {
 	int state;
 };
 
+/* A trusted issuer (trust block): its keys from a JWKS file or URL. */
+struct t_trust {
+	const char *issuer;
+	const char *jwks;          /* a resolved file path, or the URL */
+	bool url;
+	uint32_t refresh_min, refresh_max; /* seconds */
+	unsigned algs;             /* 1 << enum jws_alg; 0: the verifier's */
+};
+
 struct writ_policy {
 	atomic_uint refs;
 	struct arena strings;
@@ -76,6 +85,8 @@ struct writ_policy {
 	uint32_t issuer_ttl;
 	struct t_key *keys;     /* in the strings arena */
 	uint32_t nkeys;
+	struct t_trust *trusts; /* in the strings arena */
+	uint32_t ntrusts;
 	long default_resource;
 
 	struct t_resource *resources;

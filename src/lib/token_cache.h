@@ -54,6 +54,10 @@ struct token_claims {
 	/* Into json; scope is "" when the token has none. */
 	const char *scope, *subject, *client_id, *jti;
 	double exp, nbf, iat; /* nbf and iat are NAN when absent */
+	/* Verified with a key of this source (keysource.h) at this generation
+	 * of it; NULL when the verifier has no sources. */
+	const struct key_source *source;
+	unsigned generation;
 };
 
 /* New claims holding json's reference (with refs 1); NULL when out of

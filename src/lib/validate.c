@@ -157,7 +157,10 @@ static const char *authority_host(const char *a, size_t len, size_t *hlen)
 	return NULL;
 }
 
-const char *validate_issuer(const char *s, size_t len, bool *loopback_http)
+/* An https URL with a host, or http on a loopback host (*loopback_http);
+ * issuer identifiers (RFC 8414 section 2) also refuse a query. */
+static const char *validate_https_url(const char *s, size_t len, bool issuer,
+                                      bool *loopback_http)
 {
 	size_t rest, host, end, hlen;
 	const char *why = validate_absolute_uri(s, len, &rest);
@@ -165,10 +168,11 @@ const char *validate_issuer(const char *s, size_t len, bool *loopback_http)
 	*loopback_http = false;
 	if (why)
 		return why;
-	if (memchr(s, '?', len))
+	if (issuer && memchr(s, '?', len))
 		return "it has a query, which an issuer identifier must not have (RFC 8414 section 2)";
 	if (memchr(s, '#', len))
-		return "it has a fragment, which an issuer identifier must not have (RFC 8414 section 2)";
+		return issuer ? "it has a fragment, which an issuer identifier must not have (RFC 8414 section 2)"
+		              : "it has a fragment";
 	if (len < rest + 2 || s[rest] != '/' || s[rest + 1] != '/')
 		return "it has no host (write https://host/path)";
 	host = rest + 2;
@@ -182,7 +186,17 @@ const char *validate_issuer(const char *s, size_t len, bool *loopback_http)
 		*loopback_http = true;
 		return NULL;
 	}
-	return "it must use https (RFC 8414 section 2)";
+	return issuer ? "it must use https (RFC 8414 section 2)" : "it must use https";
+}
+
+const char *validate_issuer(const char *s, size_t len, bool *loopback_http)
+{
+	return validate_https_url(s, len, true, loopback_http);
+}
+
+const char *validate_jwks_url(const char *s, size_t len, bool *loopback_http)
+{
+	return validate_https_url(s, len, false, loopback_http);
 }
 
 const char *parse_duration(const char *s, size_t len, uint32_t *seconds)

@@ -23,6 +23,9 @@ const char *validate_indicator(const char *s, size_t len);
 /* RFC 8414 §2: https, no query, no fragment. *loopback_http is set when the
  * URL uses http on localhost or a loopback address (accepted with a warning). */
 const char *validate_issuer(const char *s, size_t len, bool *loopback_http);
+/* A URL to fetch keys from: https with a host (a query allowed, no
+ * fragment), or http on a loopback host, *loopback_http set. */
+const char *validate_jwks_url(const char *s, size_t len, bool *loopback_http);
 /* "600", "10m", "1h", "2d": 1 to 2^31-1 seconds. */
 const char *parse_duration(const char *s, size_t len, uint32_t *seconds);
 /* RFC 3339 date-time with a time zone offset, to seconds since the epoch. */

@@ -325,7 +325,7 @@ START_TEST(errors)
 	ck_assert_int_eq(writ_authorize(pol, ver, RES, "POST", "/payments", h, NULL, dec), WRIT_OK);
 	expect(200, NULL, NULL, NULL);
 	ck_assert_int_eq(writ_authorize(NULL, ver, NULL, "GET", "/", h, NULL, dec), WRIT_EINVAL);
-	ck_assert_int_eq(writ_authorize(pol, NULL, NULL, "GET", "/", h, NULL, dec), WRIT_EINVAL);
+	ck_assert_int_eq(writ_authorize(pol, NULL, RES, "GET", "/", h, NULL, dec), WRIT_EINVAL);
 	ck_assert_int_eq(writ_authorize(pol, ver, NULL, NULL, "/", h, NULL, dec), WRIT_EINVAL);
 	ck_assert_int_eq(writ_authorize(pol, ver, NULL, "GET", NULL, h, NULL, dec), WRIT_EINVAL);
 	ck_assert_int_eq(writ_authorize(pol, ver, NULL, "GET", "/", h, NULL, NULL), WRIT_EINVAL);
