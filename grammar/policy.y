@@ -118,9 +118,9 @@ trust_items
 	;
 
 trust_item
-	: K_JWKS STRING ';'         { parse_set(ps, &ps->trust->jwks, &$2, &@1, "jwks", "trust"); }
-	| K_REFRESH_MIN word ';'    { parse_set(ps, &ps->trust->refresh_min, &$2, &@1, "refresh-min", "trust"); }
-	| K_REFRESH_MAX word ';'    { parse_set(ps, &ps->trust->refresh_max, &$2, &@1, "refresh-max", "trust"); }
+	: K_JWKS STRING ';'         { parse_set(ps, &ps->trust->jwks, &$2, &@1, "jwks", "trust block"); }
+	| K_REFRESH_MIN word ';'    { parse_set(ps, &ps->trust->refresh_min, &$2, &@1, "refresh-min", "trust block"); }
+	| K_REFRESH_MAX word ';'    { parse_set(ps, &ps->trust->refresh_max, &$2, &@1, "refresh-max", "trust block"); }
 	| K_ALGORITHMS name_list ';' { parse_trust_algorithms(ps, $2, &@1); }
 	| error ';'                 { yyerrok; }
 	;

@@ -318,11 +318,14 @@ static bool make_gateway(struct served *s)
 		serve_log("trust_failed", json_pack("{s:s}", "error", err));
 		return false;
 	}
-	for (i = 0; i < writ_gateway_issuer_count(s->gateway); i++)
-		serve_log("trusted_issuer",
-		          json_pack("{s:s, s:i, s:s?}", "issuer", writ_gateway_issuer(s->gateway, i),
-		                    "keys", (int)writ_gateway_issuer_keys(s->gateway, i),
-		                    "error", writ_gateway_issuer_error(s->gateway, i, why, sizeof(why))));
+	for (i = 0; i < writ_gateway_issuer_count(s->gateway); i++) {
+		json_t *f = json_pack("{s:s, s:i}", "issuer", writ_gateway_issuer(s->gateway, i),
+		                      "keys", (int)writ_gateway_issuer_keys(s->gateway, i));
+
+		if (f && writ_gateway_issuer_error(s->gateway, i, why, sizeof(why)))
+			json_object_set_new(f, "error", json_string(why));
+		serve_log("trusted_issuer", f);
+	}
 	return writ_gateway_start(s->gateway) == WRIT_OK;
 }
 

@@ -294,6 +294,40 @@ static void render_issued(FILE *f)
 	pthread_mutex_unlock(&stats.lock);
 }
 
+/* The trusted issuers of the state serving now: keys held, and fetches of
+ * JWKS URLs (counted per load: a reload starts them again). */
+static void render_trust(FILE *f)
+{
+	struct served *s = served_current();
+	unsigned long ok, failed;
+	size_t i, n;
+
+	if (!s)
+		return;
+	n = writ_gateway_issuer_count(s->gateway);
+	fputs("# HELP writ_trusted_issuer_keys Keys in each trusted issuer's current set.\n"
+	      "# TYPE writ_trusted_issuer_keys gauge\n",
+	      f);
+	for (i = 0; i < n; i++) {
+		fputs("writ_trusted_issuer_keys{issuer=\"", f);
+		put_label(f, writ_gateway_issuer(s->gateway, i));
+		fprintf(f, "\"} %zu\n", writ_gateway_issuer_keys(s->gateway, i));
+	}
+	fputs("# HELP writ_jwks_fetches_total Fetches of trusted issuers' JWKS URLs since the last load, by outcome.\n"
+	      "# TYPE writ_jwks_fetches_total counter\n",
+	      f);
+	for (i = 0; i < n; i++) {
+		writ_gateway_issuer_fetches(s->gateway, i, &ok, &failed);
+		fputs("writ_jwks_fetches_total{issuer=\"", f);
+		put_label(f, writ_gateway_issuer(s->gateway, i));
+		fprintf(f, "\",outcome=\"ok\"} %lu\n", ok);
+		fputs("writ_jwks_fetches_total{issuer=\"", f);
+		put_label(f, writ_gateway_issuer(s->gateway, i));
+		fprintf(f, "\",outcome=\"failed\"} %lu\n", failed);
+	}
+	served_put(s);
+}
+
 char *stats_render(size_t *len)
 {
 	char *text = NULL;
@@ -304,6 +338,7 @@ char *stats_render(size_t *len)
 	render_requests(f);
 	render_latency(f);
 	render_issued(f);
+	render_trust(f);
 	fputs("# HELP writ_policy_reloads_total Reloads of the policy and keys, by outcome.\n"
 	      "# TYPE writ_policy_reloads_total counter\n",
 	      f);

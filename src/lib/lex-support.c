@@ -372,7 +372,7 @@ void parse_trust_algorithms(struct parse_state *ps, struct ast_ref *list,
 	struct span sp = span_of(ps, kw);
 
 	if (ps->trust->algorithms) {
-		duplicate_setting(ps, &sp, &ps->trust->algorithms_sp, "algorithms", "trust");
+		duplicate_setting(ps, &sp, &ps->trust->algorithms_sp, "algorithms", "trust block");
 		return;
 	}
 	ps->trust->algorithms = reverse(list);
