@@ -51,7 +51,7 @@ struct gw_issuer {
 	uint32_t refresh_min, refresh_max;
 	/* The fetch schedule, in monotonic seconds: under gw->wake_lock. */
 	double due, last_attempt;
-	bool wanted;                   /* a token named an unknown kid */
+	atomic_bool wanted;            /* a token named an unknown kid */
 	bool fetching;
 	char error[256];               /* under src.lock; "" when fine */
 	atomic_ulong fetched, failed;
@@ -257,7 +257,7 @@ static bool refresh_one(struct gw_issuer *is)
 	pthread_mutex_lock(&is->gw->wake_lock);
 	is->last_attempt = now;
 	is->due = now + wait;
-	is->wanted = false;
+	atomic_store(&is->wanted, false);
 	pthread_mutex_unlock(&is->gw->wake_lock);
 	return keys != NULL;
 }
@@ -268,7 +268,7 @@ static double due_at(const struct gw_issuer *is)
 {
 	double soon = is->last_attempt + is->refresh_min;
 
-	return is->wanted && soon < is->due ? soon : is->due;
+	return atomic_load(&is->wanted) && soon < is->due ? soon : is->due;
 }
 
 /* A verification found no key for a token's kid: ask for a fetch. */
@@ -277,11 +277,12 @@ static void on_unknown_kid(struct key_source *src)
 	struct gw_issuer *is = (struct gw_issuer *)src;
 	struct writ_gateway *g = is->gw;
 
-	if (!is->url)
+	/* Asked already: a flood of made-up kids costs a load each. */
+	if (!is->url || atomic_load_explicit(&is->wanted, memory_order_relaxed))
 		return;
 	pthread_mutex_lock(&g->wake_lock);
-	if (!is->wanted) {
-		is->wanted = true;
+	if (!atomic_load(&is->wanted)) {
+		atomic_store(&is->wanted, true);
 		pthread_cond_signal(&g->wake);
 	}
 	pthread_mutex_unlock(&g->wake_lock);
@@ -384,6 +385,7 @@ static bool init_issuer(struct writ_gateway *g, struct gw_issuer *is, const char
 	is->src.algs = algs;
 	is->src.unknown_kid = on_unknown_kid;
 	atomic_init(&is->src.generation, 0);
+	atomic_init(&is->wanted, false);
 	atomic_init(&is->fetched, 0);
 	atomic_init(&is->failed, 0);
 	return pthread_mutex_init(&is->src.lock, NULL) == 0;

@@ -168,7 +168,7 @@ static void setup(void)
 	test_key_init(&k_c, JWS_ES256, "kc");
 	test_key_init(&k_384, JWS_ES384, "k384");
 	dec = writ_decision_new();
-	daemon_ = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL,
+	daemon_ = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL,
 	                           NULL, answer, NULL, MHD_OPTION_SOCK_ADDR, NULL, MHD_OPTION_END);
 	ck_assert_ptr_nonnull(daemon_);
 	port = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT)->port;
