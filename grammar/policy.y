@@ -44,7 +44,7 @@ static void policy_yyerror(POLICY_YYLTYPE *loc, void *scanner,
 	enum ast_kind kind;
 }
 
-%token K_INCLUDE "include" K_ISSUER "issuer" K_RESOURCE "resource"
+%token K_INCLUDE "include" K_ISSUER "issuer" K_TRUST "trust" K_RESOURCE "resource"
 %token K_PERMISSION "permission" K_ROLE "role" K_FOR "for" K_APPS "apps"
 %token K_USERS "users" K_GRANT "grant" K_ON "on" K_APP "app" K_USER "user"
 %token K_ROLES "roles" K_NAME "name" K_DESCRIPTION "description"
@@ -53,7 +53,7 @@ static void policy_yyerror(POLICY_YYLTYPE *loc, void *scanner,
 %token K_STACK "stack" K_SIGNING_KEY "signing-key"
 %token K_ROUTE "route" K_REQUIRES "requires" K_ANY "any" K_PUBLIC "public"
 %token K_UNROUTED "unrouted"
-%token K_TRUST "trust" K_JWKS "jwks" K_REFRESH_MIN "refresh-min"
+%token K_JWKS "jwks" K_REFRESH_MIN "refresh-min"
 %token K_REFRESH_MAX "refresh-max" K_ALGORITHMS "algorithms"
 %token <text> WORD "word" STRING "string"
 

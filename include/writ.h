@@ -118,6 +118,22 @@ size_t writ_diagnostics_warnings(const writ_diagnostics *diags);
  */
 char *writ_diagnostic_render(const writ_diagnostics *diags, size_t i);
 
+/*
+ * The documented diagnostic codes (writ.policy(5), DIAGNOSTICS), in code
+ * order. A code starting with E is an error's, with W a warning's. Every
+ * string returned is static.
+ */
+size_t writ_diagnostic_code_count(void);
+/* Code i (0 <= i < count), such as "E010"; NULL when out of range. */
+const char *writ_diagnostic_code(size_t i);
+/* Of a documented code: its short name ("unknown-name"); what it means and
+ * how to fix it, one paragraph; policy text that draws it, lines ending in
+ * a newline (when it takes several files, each starts with a line
+ * "# NAME.writ"). NULL when code is not documented. */
+const char *writ_diagnostic_code_title(const char *code);
+const char *writ_diagnostic_code_help(const char *code);
+const char *writ_diagnostic_code_example(const char *code);
+
 /* ------------------------------------------------------------------------
  * Loading a policy.
  * ------------------------------------------------------------------------ */
@@ -130,7 +146,9 @@ typedef struct writ_policy writ_policy;
  * All paths together form one policy. flags must be 0.
  *
  * Every diagnostic found is appended to diags (which may be NULL when the
- * caller does not want them). On success *out holds a new policy with one
+ * caller does not want them), except the warnings that a
+ * `# writ: ignore[CODE, ...]` comment of the policy suppresses
+ * (writ.policy(5)). On success *out holds a new policy with one
  * reference. A policy with any error is never compiled: the call returns
  * WRIT_EPOLICY (or WRIT_EIO when a named path could not be read) and sets
  * *out to NULL.
@@ -618,6 +636,30 @@ const char *writ_reply_scope(const writ_reply *reply);
 const char *writ_reply_jti(const writ_reply *reply);
 /* The token's lifetime in seconds (the expires_in sent), or 0. */
 uint32_t writ_reply_expires_in(const writ_reply *reply);
+
+/* ------------------------------------------------------------------------
+ * A resource's routes, read-only, for tools such as `writ diff`. r is a
+ * resource index as in the iteration above; out-of-range indexes give 0
+ * or NULL. Each route is given as its canonical line, the text that
+ * writ_decision_route() gives too:
+ *
+ *   route METHODS "TEMPLATE" requires P1, P2
+ *   route METHODS "TEMPLATE" requires any P1, P2
+ *   route METHODS "TEMPLATE" public
+ *
+ * METHODS is "any" or the methods as written, separated by ", "; the
+ * permissions are as written. A template never holds '"' (writ.policy(5)),
+ * so the line splits at its quotes into the route (methods and template,
+ * unique within the resource) and its requirement.
+ * ------------------------------------------------------------------------ */
+
+size_t writ_route_count(const writ_policy *policy, size_t r);
+/* Route i of resource r, in the order requests are matched against them:
+ * most specific first (writ.policy(5), ROUTES). */
+const char *writ_route_text(const writ_policy *policy, size_t r, size_t i);
+/* 1 when a request that no route of r matches passes with any valid token
+ * (`unrouted token`), 0 when it is refused (`unrouted deny`, the default). */
+int writ_route_unrouted_token(const writ_policy *policy, size_t r);
 
 /* ------------------------------------------------------------------------
  * The gateway decision: may one HTTP request go through to a resource? From

@@ -26,6 +26,7 @@ extern const struct command cmd_verify;
 extern const struct command cmd_token;
 extern const struct command cmd_keygen;
 extern const struct command cmd_explain;
+extern const struct command cmd_diff;
 extern const struct command cmd_hash_secret;
 extern const struct command cmd_serve;
 

@@ -42,11 +42,16 @@ static const char usage[] =
 	"  any  /authz?resource=URI                     nginx auth_request: may the\n"
 	"                                               request in X-Original-Method\n"
 	"                                               and X-Original-URI go through?\n"
+	"  any  PREFIX/...                              with --authz-prefix PREFIX,\n"
+	"                                               Envoy ext_authz: may this very\n"
+	"                                               request, its path after PREFIX,\n"
+	"                                               go through?\n"
 	"\n"
 	"SIGHUP reloads the policy and keys; a policy that does not load leaves\n"
 	"the old one serving. SIGTERM and SIGINT stop accepting, let requests in\n"
-	"flight finish and exit 0. Log lines (JSON, one per token request) go to\n"
-	"standard error; they never hold a secret or a token.\n"
+	"flight finish and exit 0. Log lines (JSON, one per token request and one\n"
+	"per /authz decision) go to standard error; they never hold a secret or a\n"
+	"token.\n"
 	"\n"
 	"The service speaks plain HTTP: keep it on loopback or behind a proxy that\n"
 	"terminates TLS (client secrets travel in every token request).\n"
@@ -71,6 +76,13 @@ static const char usage[] =
 	"                                 may make per minute before it is answered\n"
 	"                                 429 until the minute ends (default 10;\n"
 	"                                 0: no limit)\n"
+	"      --authz-prefix PREFIX      decide every request under PREFIX (e.g.\n"
+	"                                 /ext-authz; any method) as Envoy's ext_authz\n"
+	"                                 HTTP service sends it: its own method and\n"
+	"                                 Authorization, the path and query after PREFIX\n"
+	"      --authz-resource URI       the resource those requests are decided for,\n"
+	"                                 and /authz's without ?resource= (default:\n"
+	"                                 the policy's default resource)\n"
 	"      --pid-file FILE            write the process id to FILE\n"
 	"  -h, --help                     show this help and exit\n"
 	"\n"
@@ -86,6 +98,8 @@ enum {
 	OPT_TIMEOUT,
 	OPT_MAX_AUTH_FAILURES,
 	OPT_PID_FILE,
+	OPT_AUTHZ_PREFIX,
+	OPT_AUTHZ_RESOURCE,
 };
 
 struct serve_args {
@@ -109,6 +123,26 @@ static int number(const char *opt, const char *text, unsigned min, unsigned max,
 	return 0;
 }
 
+/* A prefix that every reader of a path reads alike: "/" and segments of
+ * RFC 3986 unreserved characters (section 2.3), none empty, "." or "..",
+ * and no '/' at the end (PREFIX/x is matched as PREFIX, then "/x"). */
+static bool prefix_ok(const char *p)
+{
+	const char *seg;
+	size_t n;
+
+	if (p[0] != '/' || strlen(p) > 256)
+		return false;
+	while (*p == '/') {
+		seg = p + 1;
+		n = strspn(seg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~");
+		if (n == 0 || (n == 1 && seg[0] == '.') || (n == 2 && seg[0] == '.' && seg[1] == '.'))
+			return false;
+		p = seg + n;
+	}
+	return *p == '\0';
+}
+
 static int parse(int argc, char **argv, struct serve_args *a)
 {
 	static const struct option options[] = {
@@ -123,6 +157,8 @@ static int parse(int argc, char **argv, struct serve_args *a)
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "max-auth-failures", required_argument, NULL, OPT_MAX_AUTH_FAILURES },
 		{ "pid-file", required_argument, NULL, OPT_PID_FILE },
+		{ "authz-prefix", required_argument, NULL, OPT_AUTHZ_PREFIX },
+		{ "authz-resource", required_argument, NULL, OPT_AUTHZ_RESOURCE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -166,6 +202,19 @@ static int parse(int argc, char **argv, struct serve_args *a)
 			break;
 		case OPT_PID_FILE:
 			a->pid_file = optarg;
+			break;
+		case OPT_AUTHZ_PREFIX:
+			if (!prefix_ok(optarg))
+				return cli_usage_error(
+					"serve",
+					"--authz-prefix wants a path such as /ext-authz: '/' then "
+					"segments of letters, digits, '-', '.', '_' and '~', no '.' "
+					"or '..' segment and no '/' at the end, not '%s'",
+					optarg);
+			a->http.authz_prefix = optarg;
+			break;
+		case OPT_AUTHZ_RESOURCE:
+			a->http.authz_resource = optarg;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -367,12 +416,18 @@ static unsigned long long fingerprint(const struct serve_config *cfg)
 	return h;
 }
 
-static void reload(const struct serve_config *cfg, const char *why)
+static void reload(const struct serve_args *a, const char *why)
 {
 	struct served *s;
+	char unfit[512];
 
 	serve_log("reload", json_pack("{s:s}", "reason", why));
-	s = served_load(cfg);
+	s = served_load(&a->cfg);
+	if (s && !serve_authz_fits(&a->http, s, unfit, sizeof(unfit))) {
+		serve_logf("%s", unfit);
+		served_put(s);
+		s = NULL;
+	}
 	stats_reload(s != NULL);
 	if (!s) {
 		serve_log("reload_failed", json_pack("{s:s}", "message",
@@ -401,10 +456,10 @@ static void run(const struct serve_args *a, const sigset_t *set)
 			return;
 		}
 		if (sig == SIGHUP)
-			reload(&a->cfg, "SIGHUP");
+			reload(a, "SIGHUP");
 		if (a->watch && fingerprint(&a->cfg) != seen) {
 			if (sig != SIGHUP)
-				reload(&a->cfg, "a watched file changed");
+				reload(a, "a watched file changed");
 			/* Taken after the reload: its key files may be others. */
 			seen = fingerprint(&a->cfg);
 		}
@@ -426,7 +481,7 @@ static int serve(struct serve_args *a)
 {
 	struct served *s;
 	sigset_t set;
-	char shown[300];
+	char shown[300], unfit[512];
 	int *fds = NULL;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -442,6 +497,11 @@ static int serve(struct serve_args *a)
 	throttle_configure(a->cfg.max_auth_failures, a->cfg.throttle_window);
 	if (!(s = served_load(&a->cfg)))
 		return EXIT_USAGE;
+	if (!serve_authz_fits(&a->http, s, unfit, sizeof(unfit))) {
+		cli_error("serve", "%s", unfit);
+		served_put(s);
+		return EXIT_USAGE;
+	}
 	served_install(s);
 	if (!a->http.threads)
 		a->http.threads = cores > 0 ? (unsigned)cores : 1;

@@ -70,6 +70,16 @@ size_t served_key_paths(const struct served *s, const char ***paths);
  * fields is a jansson object, consumed; NULL for none. */
 struct json_t;
 void serve_log(const char *event, struct json_t *fields);
+/* serve_log's line of string, integer and real fields, made without
+ * building JSON objects: for the lines written once per request. A NULL
+ * string is null; the line is the one serve_log would write. */
+struct log_field {
+	const char *name;
+	enum { LOG_STR, LOG_INT, LOG_REAL } kind;
+	const char *str;
+	double num;
+};
+void serve_log_fields(const char *event, const struct log_field *f, size_t n);
 /* A plain message as a log line: {"time", "event": "message", "message"}. */
 void serve_logf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -2,7 +2,13 @@
  * serve_http.c: the HTTP side of `writ serve` (serve.h), on GNU
  * libmicrohttpd: an internal pool of threads, one per core, each with its
  * own epoll set. Routes, methods, content type and body size are checked
- * here; the token request itself is decided by writ_token_endpoint().
+ * here; the token request itself is decided by writ_token_endpoint(), a
+ * gateway's question (/authz, --authz-prefix) by served_authorize().
+ *
+ * Paths are read as they came, never percent-decoded by libmicrohttpd: a
+ * decoded "/a%2Fb" would be "/a/b", and the decisions of /authz must see
+ * the escapes to refuse them (path.h). writ's own paths are plain ASCII,
+ * so "/oidc%2Ftoken" is no path of writ's: 404.
  */
 #include "config.h"
 
@@ -35,6 +41,9 @@
 /* The most Authorization headers looked at: two already mean refusal. */
 #define MAX_AUTH_HEADERS 2
 
+/* The longest ?resource= of /authz, decoded (an indicator is a URI). */
+#define MAX_RESOURCE 2048
+
 /* One daemon per thread, each with its own listening socket on the same
  * port (SO_REUSEPORT): the kernel spreads new connections over them. One
  * daemon with a pool of threads sharing one socket lets whichever thread
@@ -46,8 +55,17 @@ static size_t ndaemons;
  * keep-alive connection is not worth waiting for). */
 static atomic_uint in_flight;
 
-/* One request's state between libmicrohttpd's calls. */
+/* --authz-prefix (NULL: none) and its length; --authz-resource (NULL: the
+ * policy's default). Set before the daemons start, read-only after. */
+static const char *authz_prefix;
+static size_t authz_prefix_len;
+static const char *authz_resource;
+
+/* One request's state between libmicrohttpd's calls, made when its
+ * request line is read (request_begin). */
 struct request {
+	bool started;  /* the handler has seen it */
+	bool prefixed; /* under --authz-prefix */
 	enum endpoint ep;
 	struct timespec start;
 	struct served *served;
@@ -64,6 +82,7 @@ struct request {
 	int rc;       /* writ_token_endpoint()'s, once decided */
 	bool decided;
 	struct request *next; /* in the slow queue */
+	char target[];        /* the request-target as it came, query included */
 };
 
 /*
@@ -256,22 +275,69 @@ static enum MHD_Result refuse(struct MHD_Connection *c, struct request *rq, unsi
 	return ok;
 }
 
+/* writ serve's own paths and their endpoints: what route() matches and
+ * what --authz-prefix may not cover. */
+#define OWN_PATHS 8
+
+struct own_path {
+	const char *path;
+	enum endpoint ep;
+};
+
+static void own_paths(const struct served *s, struct own_path own[OWN_PATHS])
+{
+	own[0] = (struct own_path){ s->token_path, EP_TOKEN };
+	own[1] = (struct own_path){ s->jwks_path, EP_JWKS };
+	own[2] = (struct own_path){ s->oidc_config_path, EP_METADATA };
+	own[3] = (struct own_path){ s->as_metadata_path, EP_METADATA };
+	own[4] = (struct own_path){ "/.well-known/oauth-authorization-server", EP_METADATA };
+	own[5] = (struct own_path){ "/healthz", EP_HEALTHZ };
+	own[6] = (struct own_path){ "/metrics", EP_METRICS };
+	own[7] = (struct own_path){ "/authz", EP_AUTHZ };
+}
+
+/* The endpoint of a path as it came (not decoded). */
 static enum endpoint route(const struct served *s, const char *url)
 {
-	if (strcmp(url, s->token_path) == 0)
-		return EP_TOKEN;
-	if (strcmp(url, s->jwks_path) == 0)
-		return EP_JWKS;
-	if (strcmp(url, s->oidc_config_path) == 0 || strcmp(url, s->as_metadata_path) == 0 ||
-	    strcmp(url, "/.well-known/oauth-authorization-server") == 0)
-		return EP_METADATA;
-	if (strcmp(url, "/healthz") == 0)
-		return EP_HEALTHZ;
-	if (strcmp(url, "/metrics") == 0)
-		return EP_METRICS;
-	if (strcmp(url, "/authz") == 0)
-		return EP_AUTHZ;
+	struct own_path own[OWN_PATHS];
+	size_t i;
+
+	own_paths(s, own);
+	for (i = 0; i < OWN_PATHS; i++)
+		if (strcmp(url, own[i].path) == 0)
+			return own[i].ep;
 	return EP_OTHER;
+}
+
+/* Is path prefix or under it (prefix, then '/')? */
+static bool path_under(const char *path, const char *prefix, size_t n)
+{
+	return strncmp(path, prefix, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+bool serve_authz_fits(const struct serve_http_config *cfg, const struct served *s, char *why,
+                      size_t whylen)
+{
+	struct own_path own[OWN_PATHS];
+	size_t i;
+
+	if (cfg->authz_resource && writ_resource_find(s->policy, cfg->authz_resource) < 0) {
+		snprintf(why, whylen, "--authz-resource %s is not a resource of the policy",
+		         cfg->authz_resource);
+		return false;
+	}
+	if (!cfg->authz_prefix)
+		return true;
+	own_paths(s, own);
+	for (i = 0; i < OWN_PATHS; i++) {
+		if (path_under(own[i].path, cfg->authz_prefix, strlen(cfg->authz_prefix))) {
+			snprintf(why, whylen,
+			         "--authz-prefix %s covers %s, a path of writ serve's own",
+			         cfg->authz_prefix, own[i].path);
+			return false;
+		}
+	}
+	return true;
 }
 
 /* application/x-www-form-urlencoded, in any case, parameters allowed. */
@@ -515,29 +581,120 @@ static bool header_safe(const char *v)
 static void log_authz(const struct request *rq, const char *resource, const writ_decision *d)
 {
 	const writ_token *t = writ_decision_token(d);
+	/* Made without jansson's objects: building and dumping them took half
+	 * of writ serve's CPU time per /authz request (perf, bench/authz.lua). */
+	const struct log_field f[] = {
+		{ "peer", LOG_STR, rq->peer, 0 },
+		{ "resource", LOG_STR, resource, 0 },
+		{ "status", LOG_INT, NULL, writ_decision_status(d) },
+		{ "error", LOG_STR, writ_decision_error(d), 0 },
+		{ "route", LOG_STR, writ_decision_route(d), 0 },
+		{ "client", LOG_STR, t ? writ_token_client_id(t) : NULL, 0 },
+		{ "latency_ms", LOG_REAL, NULL, elapsed(&rq->start) * 1e3 },
+	};
 
-	serve_log("authz", json_pack("{s:s, s:s?, s:i, s:s?, s:s?, s:s?, s:f}",
-	                             "peer", rq->peer, "resource", resource,
-	                             "status", (int)writ_decision_status(d),
-	                             "error", writ_decision_error(d),
-	                             "route", writ_decision_route(d),
-	                             "client", t ? writ_token_client_id(t) : NULL,
-	                             "latency_ms", elapsed(&rq->start) * 1e3));
+	serve_log_fields("authz", f, sizeof(f) / sizeof(f[0]));
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
 }
 
 /*
+ * Decode in[0..n), one name or value of a query, as
+ * application/x-www-form-urlencoded: '+' is a space, %XX the byte XX
+ * (either case). Into out (outsz bytes, NUL-terminated, cut short when it
+ * does not fit; NULL: only checked). The decoded length, or -1 for a '%'
+ * without two hex digits after it, or a control byte (NUL included) as it
+ * came or decoded: no indicator holds one, and a NUL would cut the string.
+ */
+static long query_decode(const char *in, size_t n, char *out, size_t outsz)
+{
+	size_t i, len = 0;
+	int hi, lo;
+	unsigned char c;
+
+	for (i = 0; i < n; i++, len++) {
+		c = (unsigned char)in[i];
+		if (c == '%') {
+			if (n - i < 3 || (hi = hex_digit(in[i + 1])) < 0 ||
+			    (lo = hex_digit(in[i + 2])) < 0)
+				return -1;
+			c = (unsigned char)(hi << 4 | lo);
+			i += 2;
+		} else if (c == '+') {
+			c = ' ';
+		}
+		if (c < 0x20 || c == 0x7f)
+			return -1;
+		if (out && len + 1 < outsz)
+			out[len] = (char)c;
+	}
+	if (out && outsz)
+		out[len < outsz ? len : outsz - 1] = '\0';
+	return (long)len;
+}
+
+/*
+ * The parameter name (plain ASCII) of the query of target, a raw
+ * request-target, decoded into out (outsz bytes): 1 when it is there once,
+ * 0 when it is not, -1 when it is there twice or too long for out, or when
+ * any name of the query, or its value, is malformed (query_decode).
+ */
+static int query_param(const char *target, const char *name, char *out, size_t outsz)
+{
+	const char *p = strchr(target, '?'), *end, *eq;
+	size_t want = strlen(name);
+	char key[64];
+	long len;
+	int found = 0;
+
+	for (p = p ? p + 1 : ""; *p; p = *end ? end + 1 : end) {
+		end = p + strcspn(p, "&");
+		eq = memchr(p, '=', (size_t)(end - p));
+		if (!eq)
+			eq = end;
+		if ((len = query_decode(p, (size_t)(eq - p), key, sizeof(key))) < 0)
+			return -1;
+		if ((size_t)len != want || memcmp(key, name, want) != 0)
+			continue;
+		len = query_decode(eq < end ? eq + 1 : end, (size_t)(end - (eq < end ? eq + 1 : end)),
+		                   out, outsz);
+		if (found++ || len < 0 || (size_t)len >= outsz)
+			return -1;
+	}
+	return found;
+}
+
+/*
+ * A gateway's question, decided by served_authorize(): 200 with
+ * X-Writ-Client, X-Writ-Subject and X-Writ-Scope, or the refusal's status
+ * and WWW-Authenticate, with no body.
+ *
  * GET /authz, for nginx auth_request: the original request's method and
  * URI in X-Original-Method and X-Original-URI, its Authorization header as
- * it came, the resource in ?resource= (else the policy's default). 200
- * with X-Writ-Client, X-Writ-Subject and X-Writ-Scope, or the refusal's
- * status and WWW-Authenticate, with no body.
+ * it came, the resource in ?resource= (else --authz-resource, else the
+ * policy's default).
+ *
+ * Under --authz-prefix, for Envoy's ext_authz HTTP service, which sends
+ * the request itself with its path after path_prefix: the request's own
+ * method, the target after the prefix (path and query: PREFIX/a?b is the
+ * request /a?b; PREFIX/../x is /../x, refused, never a path of writ's),
+ * the resource of --authz-resource, else the policy's default.
  */
-static enum MHD_Result answer_authz(struct MHD_Connection *c, struct request *rq)
+static enum MHD_Result answer_authz(struct MHD_Connection *c, struct request *rq,
+                                    const char *method)
 {
 	struct served *s = rq->served;
-	const char *method = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Original-Method");
-	const char *uri = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Original-URI");
-	const char *resource = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "resource");
+	const char *target, *resource = authz_resource;
+	char given[MAX_RESOURCE + 1];
 	struct auth_headers auth = { { NULL }, 0 };
 	struct writ_request wr;
 	const writ_token *t;
@@ -547,10 +704,23 @@ static enum MHD_Result answer_authz(struct MHD_Connection *c, struct request *rq
 	long r;
 	int rc;
 
+	if (rq->prefixed) {
+		target = rq->target + authz_prefix_len;
+	} else {
+		method = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Original-Method");
+		target = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Original-URI");
+		if (!method || !target)
+			return refuse(c, rq, 400, OUT_INVALID_REQUEST, "invalid_request",
+			              "X-Original-Method and X-Original-URI are needed", NULL, NULL);
+		rc = query_param(rq->target, "resource", given, sizeof(given));
+		if (rc < 0)
+			return refuse(c, rq, 400, OUT_INVALID_REQUEST, "invalid_request",
+			              "the query is malformed, or resource is too long or given twice",
+			              NULL, NULL);
+		if (rc > 0)
+			resource = given;
+	}
 	MHD_get_connection_values(c, MHD_HEADER_KIND, count_auth, &auth);
-	if (!method || !uri)
-		return refuse(c, rq, 400, OUT_INVALID_REQUEST, "invalid_request",
-		              "X-Original-Method and X-Original-URI are needed", NULL, NULL);
 	if (auth.n > 1)
 		return refuse(c, rq, 400, OUT_INVALID_REQUEST, "invalid_request",
 		              "more than one Authorization header", NULL, NULL);
@@ -563,7 +733,7 @@ static enum MHD_Result answer_authz(struct MHD_Connection *c, struct request *rq
 	memset(&wr, 0, sizeof(wr));
 	wr.size = sizeof(wr);
 	wr.peer = rq->peer[0] ? rq->peer : NULL;
-	rc = d ? served_authorize(s, (size_t)r, method, uri, auth.n ? auth.v[0] : NULL, &wr, d)
+	rc = d ? served_authorize(s, (size_t)r, method, target, auth.n ? auth.v[0] : NULL, &wr, d)
 	       : WRIT_ENOMEM;
 	if (rc != WRIT_OK) {
 		writ_decision_free(d);
@@ -634,6 +804,35 @@ static enum MHD_Result start(struct MHD_Connection *c, struct request *rq, const
 	return MHD_YES;
 }
 
+/* A request's state, made as soon as its request line is read, with a
+ * copy of its request-target as it came (MHD_OPTION_URI_LOG_CALLBACK:
+ * libmicrohttpd hands the handler the path alone). NULL without memory:
+ * the handler then closes the connection. */
+static void *request_begin(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	size_t n = uri ? strlen(uri) : 0;
+	struct request *rq = calloc(1, sizeof(*rq) + n + 1);
+
+	(void)cls;
+	if (!rq)
+		return NULL;
+	if (n)
+		memcpy(rq->target, uri, n);
+	clock_gettime(CLOCK_MONOTONIC, &rq->start);
+	atomic_fetch_add(&in_flight, 1);
+	rq->conn = c;
+	return rq;
+}
+
+/* MHD_OPTION_UNESCAPE_CALLBACK: leave the path and the query as they came
+ * (see the top of this file). */
+static size_t keep_escapes(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls;
+	(void)c;
+	return strlen(s);
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version, const char *upload,
                               size_t *upload_size, void **state)
@@ -642,18 +841,17 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 
 	(void)cls;
 	(void)version;
-	if (!rq) {
-		rq = calloc(1, sizeof(*rq));
-		if (!rq)
-			return MHD_NO;
-		clock_gettime(CLOCK_MONOTONIC, &rq->start);
-		atomic_fetch_add(&in_flight, 1);
-		*state = rq;
+	if (!rq)
+		return MHD_NO;
+	if (!rq->started) {
+		rq->started = true;
 		rq->served = served_current();
 		if (!rq->served)
 			return MHD_NO;
-		rq->conn = c;
-		rq->ep = route(rq->served, url);
+		/* The prefix first: a request Envoy sends on is never one of
+		 * writ's own (serve_authz_fits keeps them apart). */
+		rq->prefixed = authz_prefix && path_under(url, authz_prefix, authz_prefix_len);
+		rq->ep = rq->prefixed ? EP_AUTHZ : route(rq->served, url);
 		peer_text(c, rq->peer, sizeof(rq->peer));
 		return start(c, rq, method);
 	}
@@ -682,7 +880,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	if (rq->ep == EP_TOKEN)
 		return answer_token(c, rq);
 	if (rq->ep == EP_AUTHZ)
-		return answer_authz(c, rq);
+		return answer_authz(c, rq, method);
 	return answer_get(c, rq);
 }
 
@@ -727,6 +925,9 @@ bool serve_http_start(const struct serve_http_config *cfg)
 
 	conns.max_total = cfg->max_connections;
 	conns.max_per_address = cfg->max_per_address;
+	authz_prefix = cfg->authz_prefix;
+	authz_prefix_len = authz_prefix ? strlen(authz_prefix) : 0;
+	authz_resource = cfg->authz_resource;
 	daemons = calloc(cfg->nlisten, sizeof(*daemons));
 	if (!daemons || !slow_start(cfg->threads)) {
 		serve_logf("cannot start the threads of client authentication");
@@ -742,6 +943,8 @@ bool serve_http_start(const struct serve_http_config *cfg)
 			MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout,
 			MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 			MHD_OPTION_NOTIFY_CONNECTION, connection_notify, NULL,
+			MHD_OPTION_URI_LOG_CALLBACK, request_begin, NULL,
+			MHD_OPTION_UNESCAPE_CALLBACK, keep_escapes, NULL,
 			MHD_OPTION_END);
 		if (!daemons[ndaemons])
 			break;

@@ -50,19 +50,26 @@ static void write_line(const char *s, size_t n)
 	}
 }
 
-void serve_log(const char *event, json_t *fields)
+/* The time of a log line, UTC to the millisecond. */
+static void log_stamp(char *stamp, size_t n)
 {
-	char stamp[80];
 	struct timespec ts;
 	struct tm tm;
-	json_t *line = json_object();
-	char *text;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(stamp, sizeof(stamp), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
+	snprintf(stamp, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
 	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
 	         ts.tv_nsec / 1000000);
+}
+
+void serve_log(const char *event, json_t *fields)
+{
+	char stamp[80];
+	json_t *line = json_object();
+	char *text;
+
+	log_stamp(stamp, sizeof(stamp));
 	if (!line || json_object_set_new(line, "time", json_string(stamp)) != 0 ||
 	    json_object_set_new(line, "event", json_string(event)) != 0 ||
 	    (fields && json_object_update(line, fields) != 0)) {
@@ -81,6 +88,159 @@ void serve_log(const char *event, json_t *fields)
 out:
 	json_decref(line);
 	json_decref(fields);
+}
+
+/* A line being made by serve_log_fields: false once it does not fit. */
+struct line_buf {
+	char *s;
+	size_t len, size;
+	bool ok;
+};
+
+static void put(struct line_buf *b, const char *s, size_t n)
+{
+	if (!b->ok || b->size - b->len <= n) {
+		b->ok = false;
+		return;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+}
+
+/* A JSON string as serve_log's json_dumps() writes it (JSON_ENSURE_ASCII):
+ * '"' and '\' escaped, controls as \b \f \n \r \t or \u00XX. false at a
+ * byte above 0x7F, which jansson checks as UTF-8 and writes as \uXXXX:
+ * the caller leaves such a line to it. */
+static bool put_string(struct line_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char esc[6] = { '\\', 'u', '0', '0', 0, 0 };
+	const char *run;
+
+	put(b, "\"", 1);
+	for (run = s; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		const char *e = NULL;
+		size_t n = 2;
+
+		if (c > 0x7f)
+			return false;
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		put(b, run, (size_t)(s - run));
+		run = s + 1;
+		switch (c) {
+		case '"':
+			e = "\\\"";
+			break;
+		case '\\':
+			e = "\\\\";
+			break;
+		case '\b':
+			e = "\\b";
+			break;
+		case '\f':
+			e = "\\f";
+			break;
+		case '\n':
+			e = "\\n";
+			break;
+		case '\r':
+			e = "\\r";
+			break;
+		case '\t':
+			e = "\\t";
+			break;
+		default:
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			e = esc;
+			n = 6;
+		}
+		put(b, e, n);
+	}
+	put(b, run, (size_t)(s - run));
+	put(b, "\"", 1);
+	return true;
+}
+
+/* A number as json_dumps() writes a real with JSON_REAL_PRECISION(6):
+ * %.6g, ".0" added when that looks like an integer, no '+' or leading
+ * zeros in the exponent ("1.5e-5", not "1.5e-05"). */
+static void put_real(struct line_buf *b, double v)
+{
+	char t[64], *e, *digits;
+	int n = snprintf(t, sizeof(t) - 2, "%.6g", v);
+
+	if (n < 0 || (size_t)n >= sizeof(t) - 2 || !isfinite(v)) {
+		b->ok = false;
+		return;
+	}
+	if (!strchr(t, '.') && !strchr(t, 'e'))
+		strcat(t, ".0");
+	if ((e = strchr(t, 'e')) != NULL) {
+		e++;
+		if (*e == '-')
+			e++;
+		for (digits = e; *digits == '+' || (*digits == '0' && digits[1]); digits++)
+			;
+		memmove(e, digits, strlen(digits) + 1);
+	}
+	put(b, t, strlen(t));
+}
+
+/* The fields as a jansson object, for serve_log: the way taken when a
+ * line cannot be made directly. */
+static json_t *fields_object(const struct log_field *f, size_t n)
+{
+	json_t *o = json_object();
+	size_t i;
+
+	for (i = 0; o && i < n; i++) {
+		json_t *v = f[i].kind == LOG_INT    ? json_integer((json_int_t)f[i].num)
+		            : f[i].kind == LOG_REAL ? json_real(f[i].num)
+		            : f[i].str              ? json_string(f[i].str)
+		                                    : json_null();
+		if (json_object_set_new(o, f[i].name, v) != 0) {
+			json_decref(o);
+			o = NULL;
+		}
+	}
+	return o;
+}
+
+void serve_log_fields(const char *event, const struct log_field *f, size_t n)
+{
+	char text[4096], stamp[80], num[32];
+	struct line_buf b = { text, 0, sizeof(text), true };
+	bool ascii = true;
+	size_t i;
+
+	log_stamp(stamp, sizeof(stamp));
+	put(&b, "{\"time\":", 8);
+	ascii = put_string(&b, stamp);
+	put(&b, ",\"event\":", 9);
+	ascii = ascii && put_string(&b, event);
+	for (i = 0; ascii && b.ok && i < n; i++) {
+		put(&b, ",", 1);
+		ascii = put_string(&b, f[i].name);
+		put(&b, ":", 1);
+		if (f[i].kind == LOG_INT) {
+			snprintf(num, sizeof(num), "%lld", (long long)f[i].num);
+			put(&b, num, strlen(num));
+		} else if (f[i].kind == LOG_REAL) {
+			put_real(&b, f[i].num);
+		} else if (f[i].str) {
+			ascii = ascii && put_string(&b, f[i].str);
+		} else {
+			put(&b, "null", 4);
+		}
+	}
+	put(&b, "}\n", 2);
+	if (ascii && b.ok)
+		write_line(text, b.len);
+	else
+		serve_log(event, fields_object(f, n));
 }
 
 void serve_logf(const char *fmt, ...)

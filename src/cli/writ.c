@@ -19,6 +19,7 @@ static const struct command *const commands[] = {
 	&cmd_keygen,
 	&cmd_hash_secret,
 	&cmd_explain,
+	&cmd_diff,
 	&cmd_serve,
 };
 

@@ -58,14 +58,22 @@
 #define W_LOWERCASE_METHOD    "W011"
 #define W_ROUTE_OVERLAP       "W012"
 #define W_HTTP_JWKS           "W013"
+#define W_USELESS_SUPPRESSION "W014"
 
 struct diag_code {
 	const char *code;
 	const char *title;   /* short name, e.g. for SARIF rule names */
 	const char *help;    /* what it means and how to fix it */
+	/* Policy text that draws it, lines ending in '\n'. When it takes
+	 * several files, each starts with a line "# NAME.writ" and the first
+	 * is the one to check. */
+	const char *example;
 };
 
 /* The documented codes, in code order; terminated by a NULL code. */
 extern const struct diag_code diag_codes[];
+
+/* The entry of a code, or NULL when it is not one of diag_codes. */
+const struct diag_code *diag_code_find(const char *code);
 
 #endif

@@ -129,6 +129,32 @@ int diagnostics_push(writ_diagnostics *d, const struct writ_diagnostic *rec)
 	return WRIT_OK;
 }
 
+void diagnostics_drop(writ_diagnostics *d, size_t from,
+                      bool (*drop)(const struct writ_diagnostic *rec,
+                                   uint32_t file_order, void *arg),
+                      void *arg)
+{
+	size_t i, out = from;
+	bool dropping = false;
+
+	for (i = from; i < d->count; i++) {
+		struct record *r = &d->recs[i];
+		if (r->pub.severity != WRIT_SEVERITY_NOTE)
+			dropping = drop(&r->pub, r->file_order, arg);
+		if (dropping) {
+			if (r->pub.severity == WRIT_SEVERITY_ERROR)
+				d->errors--;
+			else if (r->pub.severity == WRIT_SEVERITY_WARNING)
+				d->warnings--;
+			record_free(r);
+			continue;
+		}
+		r->seq = out;
+		d->recs[out++] = *r;
+	}
+	d->count = out;
+}
+
 static int group_cmp(const void *a, const void *b)
 {
 	const struct record *x = a, *y = b;

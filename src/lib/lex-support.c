@@ -11,6 +11,7 @@
 
 #include "codes.h"
 #include "lex-support.h"
+#include "suppress.h"
 #include "util.h"
 
 static struct span span_of(const struct parse_state *ps,
@@ -74,6 +75,16 @@ void lex_secret_keyword(struct parse_state *ps)
 	char b = ps->before_last;
 
 	ps->in_secret = b == 0 || b == '{' || b == ';' || b == '}';
+}
+
+void lex_comment(struct parse_state *ps, const POLICY_YYLTYPE *loc,
+                 const char *text, size_t len)
+{
+	struct span sp = span_of(ps, loc);
+	/* A token ended on this line (end_col is 1 only before any token). */
+	bool alone = !(ps->end_line == sp.line && ps->end_col > 1);
+
+	suppress_comment(ps->ld, &sp, text, len, alone);
 }
 
 void lex_end_of_file(struct parse_state *ps, POLICY_YYLTYPE *loc)

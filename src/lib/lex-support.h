@@ -26,6 +26,9 @@ void lex_bad_escape(struct parse_state *ps, const POLICY_YYLTYPE *loc,
 void lex_control_in_string(struct parse_state *ps, const POLICY_YYLTYPE *loc,
                            const char *text);
 void lex_unterminated(struct parse_state *ps);
+/* A comment, from its '#' to the end of the line: maybe a directive. */
+void lex_comment(struct parse_state *ps, const POLICY_YYLTYPE *loc,
+                 const char *text, size_t len);
 /* The keyword 'secret' was read: a secret may follow. */
 void lex_secret_keyword(struct parse_state *ps);
 /* Place the end of the file right after the last token. */

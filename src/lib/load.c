@@ -47,6 +47,7 @@ void loader_free(struct loader *ld)
 	}
 	free(ld->sources);
 	free(ld->secrets);
+	free(ld->suppressions);
 	module_set_free(&ld->modules);
 	arena_free(&ld->arena);
 }

@@ -30,6 +30,8 @@ struct include_frame {
 	struct include_frame *up;
 };
 
+struct suppression;
+
 struct loader {
 	struct arena arena;
 	struct ast_policy ast;
@@ -44,6 +46,9 @@ struct loader {
 	/* Where secrets are written: masked in every quoted source line. */
 	struct span *secrets;
 	size_t nsecrets, capsecrets;
+	/* `# writ: ignore[...]` comments, one entry per code (suppress.h). */
+	struct suppression *suppressions;
+	size_t nsuppressions, capsuppressions;
 };
 
 /* Remember that sp holds a secret (or what may be one). */
@@ -94,6 +99,13 @@ void diagnostics_redact(writ_diagnostics *d, size_t from, const struct span *sec
 
 /* Internal side of writ_diagnostics (diag.c). */
 int diagnostics_push(writ_diagnostics *d, const struct writ_diagnostic *rec);
+/* Remove the records from `from` on for which drop() is true, with the
+ * notes that follow them. file_order is the record's file index plus 1, or
+ * 0 when it has no place in a source. */
+void diagnostics_drop(writ_diagnostics *d, size_t from,
+                      bool (*drop)(const struct writ_diagnostic *rec,
+                                   uint32_t file_order, void *arg),
+                      void *arg);
 /* Order records (each with its notes) by file, line and column from `from`. */
 void diagnostics_sort(writ_diagnostics *d, size_t from,
                       const struct source *sources);

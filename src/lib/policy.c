@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "load.h"
+#include "suppress.h"
 #include "table.h"
 
 const char *writ_strerror(int code)
@@ -52,6 +53,8 @@ static int finish_load(struct loader *ld, writ_diagnostics *diags,
 
 	if (!ld->oom)
 		check_policy(ld);
+	if (!ld->oom)
+		suppress_apply(ld, first_diag);
 	if (ld->oom)
 		rc = WRIT_ENOMEM;
 	else if (ld->errors > 0)

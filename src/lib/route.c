@@ -226,3 +226,22 @@ const char *route_text(const struct t_route *r)
 {
 	return r->text;
 }
+
+/* ---- public iteration (writ.h) ---- */
+
+size_t writ_route_count(const writ_policy *t, size_t r)
+{
+	return t && r < t->nresources ? t->resources[r].nroutes : 0;
+}
+
+const char *writ_route_text(const writ_policy *t, size_t r, size_t i)
+{
+	if (!t || r >= t->nresources || i >= t->resources[r].nroutes)
+		return NULL;
+	return t->routes[t->resources[r].routes + i].text;
+}
+
+int writ_route_unrouted_token(const writ_policy *t, size_t r)
+{
+	return t && r < t->nresources && t->resources[r].unrouted_token;
+}

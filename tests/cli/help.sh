@@ -3,7 +3,7 @@
 . "$top_srcdir/tests/cli/lib.sh"
 
 main_usage='Usage: writ COMMAND [OPTION]... [ARG]...'
-lint_usage='Usage: writ lint [--werror] [-q] [--module-dir DIR] PATH...'
+lint_usage='Usage: writ lint [--format FORMAT] [--werror] [--disable CODE]... [-q]'
 grant_usage='Usage: writ grant --policy PATH (--client ID | --user ID)'
 
 # The main help: the same text on stdout for --help, -h and help.
@@ -27,6 +27,7 @@ for line in \
 	'  keygen       generate a signing key and its public key set' \
 	'  hash-secret  hash an app secret for a policy' \
 	'  explain      explain a grant or access decision, line by line' \
+	'  diff         compare the effective permissions of two policy versions' \
 	'  help         show help for writ or for a command'
 do
 	checks=$((checks + 1))

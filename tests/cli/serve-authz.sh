@@ -31,6 +31,13 @@ if start_server authz --policy "$tmp/policy"; then
 	checks=$((checks + 1))
 	[ ! -s "$out.body" ] || fail "allowed: a body: $(cat "$out.body")"
 
+	# ?resource= percent-encoded: writ decodes it (libmicrohttpd leaves
+	# the query as it came).
+	http "$url/authz?resource=https%3A%2F%2Fpayment.example.com%2Fapi" \
+		-H "X-Original-Method: POST" -H "X-Original-URI: /payments" -H "$bearer"
+	expect_status 200 "POST /payments, ?resource= percent-encoded"
+	expect_header X-Writ-Client cart-service "?resource= percent-encoded"
+
 	# The query of the original request is not part of the match.
 	authz POST '/payments?amount=10' -H "$bearer"
 	expect_status 200 "POST /payments?amount=10"

@@ -908,6 +908,117 @@ START_TEST(w006_role_given_twice)
 }
 END_TEST
 
+/* ---- inline suppressions ---- */
+
+START_TEST(w014_suppressions)
+{
+	/* Same line, line above, lists; what is left is reported. */
+	static const char *const want[] = {
+		"W014 4:41 this suppression of W003 is unused: no W003 on line 4",
+		"W014 7:20 this suppression of W001 is unused: no W001 on line 8",
+		NULL,
+	};
+
+	expect_all("resource \"https://a.example/\" {\n"
+	           "    permission a;\n"
+	           "    permission b;  # writ: ignore[W001]\n"
+	           "    permission c;  # writ: ignore[W001, W003]\n"
+	           "    # writ: ignore[W001]\n"
+	           "    permission e;\n"
+	           "    # writ: ignore[W001]\n"
+	           "\n"
+	           "}\n"
+	           "role r for users { " GRANT_A " }\n"
+	           "user u { roles r; }\n",
+	           want);
+}
+END_TEST
+
+START_TEST(w014_counts_and_notes)
+{
+	/* A suppressed warning is not counted, and its notes go with it. */
+	static const char text[] =
+		"resource \"https://a.example/\" {\r\n"
+		"    permission a;\r\n"
+		"    route GET \"/{kind}/new\" public;\r\n"
+		"    route GET \"/items/{id}\" requires a; # writ: ignore[W012]\r\n"
+		"}\r\n"
+		"role r for users { " GRANT_A " }\r\n"
+		"user u { roles r; }  # writ: ignore[W999]\r\n";
+	writ_diagnostics *d = load_checked(text);
+
+	ck_assert_uint_eq(writ_diagnostics_count(d), 1);
+	ck_assert_uint_eq(writ_diagnostics_warnings(d), 1);
+	ck_assert_str_eq(writ_diagnostics_get(d, 0)->code, "W014");
+	/* The span of the code ends before the line's CR. */
+	ck_assert_uint_eq(writ_diagnostics_get(d, 0)->column, 37);
+	ck_assert_uint_eq(writ_diagnostics_get(d, 0)->end_column, 41);
+	writ_diagnostics_free(d);
+}
+END_TEST
+
+START_TEST(w014_errors_not_suppressed)
+{
+	/* An error stays; with one, unused codes are not reported (W005). */
+	static const char *const want[] = {
+		"W002 2:6 role \"r\" is given to no user",
+		"E010 3:16 unknown role \"nobody\"",
+		"W014 3:42 E010 is an error: errors cannot be suppressed, only warnings",
+		NULL,
+	};
+
+	expect_all(RES
+	           "role r for users { " GRANT_A " }\n"
+	           "user u { roles nobody; }  # writ: ignore[E010, W005]\n",
+	           want);
+}
+END_TEST
+
+START_TEST(w014_second_load)
+{
+	/* A load appending to a list leaves the records before it alone. */
+	static const char first[] = "app x { }\n";
+	static const char second[] = "app y { }  # writ: ignore[W003]\n";
+	writ_diagnostics *d = writ_diagnostics_new();
+	writ_policy *p = NULL;
+
+	ck_assert_int_eq(writ_policy_load_buffer("one.writ", first, strlen(first), 0, d, &p),
+	                 WRIT_OK);
+	writ_policy_unref(p);
+	ck_assert_int_eq(writ_policy_load_buffer("two.writ", second, strlen(second), 0, d, &p),
+	                 WRIT_OK);
+	writ_policy_unref(p);
+	ck_assert_uint_eq(writ_diagnostics_count(d), 1);
+	ck_assert_uint_eq(writ_diagnostics_warnings(d), 1);
+	ck_assert_str_eq(writ_diagnostics_get(d, 0)->file, "one.writ");
+	writ_diagnostics_free(d);
+}
+END_TEST
+
+START_TEST(codes_documented)
+{
+	size_t i, n = writ_diagnostic_code_count();
+
+	ck_assert_uint_gt(n, 0);
+	for (i = 0; i < n; i++) {
+		const char *code = writ_diagnostic_code(i);
+		ck_assert_ptr_nonnull(code);
+		ck_assert_uint_eq(strlen(code), 4);
+		ck_assert(code[0] == 'E' || code[0] == 'W');
+		if (i > 0)
+			ck_assert_int_lt(strcmp(writ_diagnostic_code(i - 1), code), 0);
+		ck_assert_ptr_nonnull(writ_diagnostic_code_title(code));
+		ck_assert_ptr_nonnull(writ_diagnostic_code_help(code));
+		ck_assert_ptr_nonnull(writ_diagnostic_code_example(code));
+		ck_assert(writ_diagnostic_code_example(code)[strlen(writ_diagnostic_code_example(code)) - 1] == '\n');
+	}
+	ck_assert_ptr_null(writ_diagnostic_code(n));
+	ck_assert_ptr_null(writ_diagnostic_code_title("E999"));
+	ck_assert_ptr_null(writ_diagnostic_code_help(NULL));
+	ck_assert_str_eq(writ_diagnostic_code_title("E010"), "unknown-name");
+}
+END_TEST
+
 /* ---- rendering ---- */
 
 /* The rendering of the first record with this code. */
@@ -1293,6 +1404,13 @@ static Suite *suite(void)
 	tcase_add_test(tc, e006_includes);
 	suite_add_tcase(s, tc);
 
+	tc = tcase_create("W014 suppressions, documented codes");
+	tcase_add_test(tc, w014_suppressions);
+	tcase_add_test(tc, w014_counts_and_notes);
+	tcase_add_test(tc, w014_errors_not_suppressed);
+	tcase_add_test(tc, codes_documented);
+	suite_add_tcase(s, tc);
+
 	tc = tcase_create("warnings");
 	tcase_add_test(tc, w001_permission_never_granted);
 	tcase_add_test(tc, w002_role_given_to_nobody);
@@ -1319,6 +1437,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, counts_and_clear);
 	tcase_add_test(tc, reuse_after_clear);
 	tcase_add_test(tc, loads_append);
+	tcase_add_test(tc, w014_second_load);
 	tcase_add_test(tc, null_lists);
 	tcase_add_test(tc, errors_give_epolicy_and_no_policy);
 	tcase_add_test(tc, warnings_still_load);

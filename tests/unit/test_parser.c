@@ -518,11 +518,11 @@ END_TEST
 START_TEST(error_at_top_level)
 {
 	expect_syntax_error("}",
-	                    "E001 1:1 unexpected '}'; expected end of file, 'include', 'issuer', 'resource', 'role', 'app', 'user' or 'stack'");
+	                    "E001 1:1 unexpected '}'; expected end of file, 'include', 'issuer', 'trust', 'resource', 'role', 'app', 'user' or 'stack'");
 	expect_syntax_error("\n  permission x;",
-	                    "E001 2:3 unexpected 'permission'; expected end of file, 'include', 'issuer', 'resource', 'role', 'app', 'user' or 'stack'");
+	                    "E001 2:3 unexpected 'permission'; expected end of file, 'include', 'issuer', 'trust', 'resource', 'role', 'app', 'user' or 'stack'");
 	expect_syntax_error("roles x;",
-	                    "E001 1:1 unexpected 'roles'; expected end of file, 'include', 'issuer', 'resource', 'role', 'app', 'user' or 'stack'");
+	                    "E001 1:1 unexpected 'roles'; expected end of file, 'include', 'issuer', 'trust', 'resource', 'role', 'app', 'user' or 'stack'");
 }
 END_TEST
 

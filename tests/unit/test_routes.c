@@ -422,6 +422,44 @@ START_TEST(shipped_payment_policy)
 }
 END_TEST
 
+/* The public accessors: a resource's routes as canonical lines, most
+ * specific first, and its unrouted setting. */
+START_TEST(public_iteration)
+{
+	static const char text[] =
+		RES_OPEN
+		"\troute any \"/health\" public;\n"
+		"\troute GET, HEAD \"/payments/{id}\" requires read;\n"
+		"\troute POST \"/payments\" requires any read, write;\n"
+		"\tunrouted token;\n"
+		"}\n"
+		"resource \"https://b.example/\" { permission read; }\n"
+		"role r for apps { grant read, write on \"https://a.example/\"; }\n"
+		"app x { roles r; }\n";
+	writ_policy *p = load_ok(text);
+
+	ck_assert_uint_eq(writ_route_count(p, 0), 3);
+	ck_assert_str_eq(writ_route_text(p, 0, 0), "route GET, HEAD \"/payments/{id}\" requires read");
+	/* Equal templates by specificity: a method list beats any. */
+	ck_assert_str_eq(writ_route_text(p, 0, 1), "route POST \"/payments\" requires any read, write");
+	ck_assert_str_eq(writ_route_text(p, 0, 2), "route any \"/health\" public");
+	ck_assert_ptr_null(writ_route_text(p, 0, 3));
+	ck_assert_int_eq(writ_route_unrouted_token(p, 0), 1);
+	/* No routes, unrouted deny by default. */
+	ck_assert_uint_eq(writ_route_count(p, 1), 0);
+	ck_assert_ptr_null(writ_route_text(p, 1, 0));
+	ck_assert_int_eq(writ_route_unrouted_token(p, 1), 0);
+	/* Out of range and NULL. */
+	ck_assert_uint_eq(writ_route_count(p, 2), 0);
+	ck_assert_ptr_null(writ_route_text(p, 2, 0));
+	ck_assert_int_eq(writ_route_unrouted_token(p, 2), 0);
+	ck_assert_uint_eq(writ_route_count(NULL, 0), 0);
+	ck_assert_ptr_null(writ_route_text(NULL, 0, 0));
+	ck_assert_int_eq(writ_route_unrouted_token(NULL, 0), 0);
+	writ_policy_unref(p);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("routes");
@@ -445,6 +483,7 @@ static Suite *suite(void)
 	tcase_add_test(match, match_table);
 	tcase_add_test(match, compiled_order);
 	tcase_add_test(match, shipped_payment_policy);
+	tcase_add_test(match, public_iteration);
 	suite_add_tcase(s, match);
 	return s;
 }
