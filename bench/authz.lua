@@ -27,45 +27,10 @@ wrk.headers["X-Original-Method"] = "POST"
 wrk.headers["X-Original-URI"] = "/payments"
 wrk.headers["Authorization"] = "Bearer " .. token
 
--- Non-2xx answers are counted by each thread, as in bench/token.lua (wrk's
--- own count misses 1xx and 3xx).
-local threads = {}
-
-function setup(thread)
-	table.insert(threads, thread)
+-- A refusal's first non-2xx shows its challenge.
+function bad_detail(headers, body)
+	return headers["WWW-Authenticate"] or ""
 end
 
-function init(args)
-	non2xx = 0
-	first_bad = nil
-end
-
-function response(status, headers, body)
-	if status < 200 or status > 299 then
-		non2xx = non2xx + 1
-		if not first_bad then
-			first_bad = status .. " " .. (headers["WWW-Authenticate"] or "")
-		end
-	end
-end
-
-function done(summary, latency, requests)
-	local non2xx, bad = 0, nil
-	for _, t in ipairs(threads) do
-		non2xx = non2xx + (t:get("non2xx") or 0)
-		bad = bad or t:get("first_bad")
-	end
-	local e = summary.errors
-	local socket = e.connect + e.read + e.write + e.timeout
-	local seconds = summary.duration / 1e6
-	if bad then
-		io.write(string.format("wrk-first-non2xx %s\n", bad))
-	end
-	io.write(string.format("wrk-result requests=%d duration_s=%.3f requests_per_sec=%.1f "
-		.. "p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f max_ms=%.3f "
-		.. "non2xx=%d socket_errors=%d errors=%d\n",
-		summary.requests, seconds, summary.requests / seconds,
-		latency:percentile(50) / 1000, latency:percentile(90) / 1000,
-		latency:percentile(99) / 1000, latency.max / 1000,
-		non2xx, socket, non2xx + socket))
-end
+-- The counting and the wrk-result line: bench/wrk-result.lua, beside this.
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "wrk-result.lua")

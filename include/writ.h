@@ -71,6 +71,9 @@ enum writ_severity {
 	WRIT_SEVERITY_NOTE = 2, /* extra context for the record before it */
 };
 
+/* "error", "warning" or "note", as the human rendering writes them. */
+const char *writ_severity_name(enum writ_severity s);
+
 /*
  * One diagnostic. Owned by the writ_diagnostics it came from; never allocate
  * one yourself (members may be appended in later versions).

@@ -15,19 +15,6 @@
 
 /* ---- shared ---- */
 
-static const char *severity_name(enum writ_severity s)
-{
-	switch (s) {
-	case WRIT_SEVERITY_ERROR:
-		return "error";
-	case WRIT_SEVERITY_WARNING:
-		return "warning";
-	case WRIT_SEVERITY_NOTE:
-		return "note";
-	}
-	return "error";
-}
-
 /*
  * The length of the well-formed UTF-8 sequence at s (RFC 3629: no overlong
  * form, no surrogate, nothing above U+10FFFF), or 0.
@@ -171,7 +158,7 @@ static json_t *json_diagnostic(const writ_diagnostics *diags, size_t i)
 		if (!push(related, r))
 			goto fail;
 	}
-	if (json_place(o, d) && put(o, "severity", json_string(severity_name(d->severity))) &&
+	if (json_place(o, d) && put(o, "severity", json_string(writ_severity_name(d->severity))) &&
 	    put(o, "code", jstr(d->code)) && put(o, "message", jstr(d->message)) &&
 	    put(o, "hint", jstr(d->hint)) && put_take(o, "related", &related))
 		return o;
@@ -386,7 +373,7 @@ static json_t *sarif_result(const writ_diagnostics *diags, size_t i, size_t rule
 	char *text = with_hint(d);
 	bool ok = res && locs && related && text && put(res, "ruleId", jstr(d->code)) &&
 	          put(res, "ruleIndex", json_integer((json_int_t)rule)) &&
-	          put(res, "level", json_string(severity_name(d->severity))) &&
+	          put(res, "level", json_string(writ_severity_name(d->severity))) &&
 	          put(res, "message", sarif_text(text));
 	size_t j, id = 1;
 

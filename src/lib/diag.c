@@ -210,7 +210,7 @@ out:
 
 /* ---- rendering ---- */
 
-static const char *severity_name(enum writ_severity s)
+const char *writ_severity_name(enum writ_severity s)
 {
 	switch (s) {
 	case WRIT_SEVERITY_ERROR:
@@ -259,7 +259,7 @@ char *writ_diagnostic_render(const writ_diagnostics *d, size_t i)
 		buf_printf(&b, "%s:%u:%u: ", r->file, r->line, r->column);
 	else if (r->file[0])
 		buf_printf(&b, "%s: ", r->file);
-	buf_printf(&b, "%s: %s", severity_name(r->severity), r->message);
+	buf_printf(&b, "%s: %s", writ_severity_name(r->severity), r->message);
 	if (r->code[0])
 		buf_printf(&b, " [%s]", r->code);
 	buf_putc(&b, '\n');
