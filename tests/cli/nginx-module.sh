@@ -219,14 +219,28 @@ if start_nginx "$(module_front)" "$load${nl}error_log $ngx/debug.log debug;"; th
 	checks=$((checks + 1))
 	grep -q 'requires write:payment;$' "$tmp/gw/payment.writ" ||
 		fail "the policy's route could not be changed"
+	# The workers of the old configuration may still take a connection
+	# until they have seen the master's signal: wait until they are gone.
+	old_workers=$(for _d in /proc/[0-9]*; do
+		[ "$(sed -n 's/^PPid:[[:space:]]*//p' "$_d/status" 2>/dev/null)" = "$nginx_pid" ] &&
+			echo "${_d#/proc/}"
+	done)
+	checks=$((checks + 1))
+	[ -n "$old_workers" ] || fail "nginx has no worker to wait for"
 	expect_exit 0 nginx_ctl -s reload
 	_i=0
 	while :; do
-		gw_request GET /payments/123 -H "Authorization: Bearer $gw_write"
-		[ "$code" = 200 ] || [ "$_i" -ge 100 ] && break
+		_alive=
+		for _w in $old_workers; do
+			kill -0 "$_w" 2>/dev/null && _alive=$_w
+		done
+		[ -z "$_alive" ] || [ "$_i" -ge 100 ] && break
 		sleep 0.1
 		_i=$((_i + 1))
 	done
+	checks=$((checks + 1))
+	[ -z "$_alive" ] || fail "nginx -s reload: the old worker $_alive is still there after 10 s"
+	gw_request GET /payments/123 -H "Authorization: Bearer $gw_write"
 	gw_allowed "$payment_body" "cart-service/cart-service/write:payment" \
 		"GET /payments/123 with write:payment, after the reload"
 	gw_request GET /payments/123 -H "Authorization: Bearer $gw_read"
