@@ -69,9 +69,10 @@ enum writ_severity {
 	WRIT_SEVERITY_ERROR = 0,
 	WRIT_SEVERITY_WARNING = 1,
 	WRIT_SEVERITY_NOTE = 2, /* extra context for the record before it */
+	WRIT_SEVERITY_INFO = 3, /* worth knowing, not wrong; counted in neither total */
 };
 
-/* "error", "warning" or "note", as the human rendering writes them. */
+/* "error", "warning", "note" or "info", as the human rendering writes them. */
 const char *writ_severity_name(enum writ_severity s);
 
 /*

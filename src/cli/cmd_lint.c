@@ -23,16 +23,19 @@ static const char usage[] =
 	"  file:line:col: error: message [CODE]\n"
 	"followed by the source line and a marker under the place, then a summary.\n"
 	"A warning is silenced on one line by a comment on that line, or alone on\n"
-	"the line above it: # writ: ignore[W012] (errors cannot be).\n"
+	"the line above it: # writ: ignore[W012] (errors cannot be). Infos are\n"
+	"findings that are worth knowing but not wrong: they are shown and silenced\n"
+	"like warnings, and never fail a run.\n"
 	"\n"
 	"Options:\n"
 	"  -f, --format FORMAT  human (the default), json (JSON Lines: one object\n"
 	"                    per diagnostic), sarif (SARIF 2.1.0, for code scanning)\n"
 	"                    or github (GitHub Actions annotations)\n"
-	"  -W, --werror  treat warnings as errors (exit 1 when there is any)\n"
+	"  -W, --werror  treat warnings as errors (exit 1 when there is any;\n"
+	"                    infos do not count)\n"
 	"  -d, --disable CODE[,CODE]...  do not report these warnings (repeatable;\n"
 	"                    errors cannot be disabled)\n"
-	"  -q, --quiet   print errors only: no warnings, no summary\n"
+	"  -q, --quiet   print errors only: no warnings, no infos, no summary\n"
 	"      --module-dir DIR  where loadable modules are (default: the\n"
 	"                    installed module directory)\n"
 	"  -h, --help    show this help and exit\n"
@@ -44,20 +47,24 @@ static const char usage[] =
 
 enum lint_format { FORMAT_HUMAN, FORMAT_JSON, FORMAT_SARIF, FORMAT_GITHUB };
 
+/* Infos are counted only when there are some, to keep the usual line short. */
 static void summary(const char *const *paths, int n, const writ_policy *p,
-                    size_t e, size_t w)
+                    size_t e, size_t w, size_t infos)
 {
+	char extra[48] = "";
 	int i;
 
+	if (infos)
+		snprintf(extra, sizeof(extra), ", %zu info%s", infos, infos == 1 ? "" : "s");
 	for (i = 0; i < n; i++)
 		printf("%s%s", i ? " " : "", paths[i]);
 	if (!p) {
-		printf(": %zu error%s, %zu warning%s\n", e, e == 1 ? "" : "s", w,
-		       w == 1 ? "" : "s");
+		printf(": %zu error%s, %zu warning%s%s\n", e, e == 1 ? "" : "s", w,
+		       w == 1 ? "" : "s", extra);
 		return;
 	}
-	printf(": ok, %zu warning%s (%zu resource%s, %zu role%s, %zu app%s, %zu user%s)\n",
-	       w, w == 1 ? "" : "s",
+	printf(": ok, %zu warning%s%s (%zu resource%s, %zu role%s, %zu app%s, %zu user%s)\n",
+	       w, w == 1 ? "" : "s", extra,
 	       writ_resource_count(p), writ_resource_count(p) == 1 ? "" : "s",
 	       writ_role_count(p), writ_role_count(p) == 1 ? "" : "s",
 	       writ_principal_count(p, WRIT_PRINCIPAL_APP),
@@ -124,24 +131,30 @@ static bool is_disabled(const char *code, const bool *disabled)
 }
 
 /*
- * Which records to print: not those of a disabled code, nor warnings when
- * quiet, nor the notes of a record not printed. Returns how many warnings
- * are reported: quiet hides warnings, but they still count for --werror
- * (and the library counts records past its limit, which are not kept).
+ * Which records to print: not those of a disabled code, nor warnings and
+ * infos when quiet, nor the notes of a record not printed. Returns how
+ * many warnings are reported: quiet hides warnings, but they still count
+ * for --werror (and the library counts records past its limit, which are
+ * not kept). Infos, which never fail a run, are counted in *infos.
  */
 static size_t select_shown(const writ_diagnostics *diags, const bool *disabled,
-                           int quiet, bool *shown)
+                           int quiet, bool *shown, size_t *infos)
 {
 	size_t i, n = writ_diagnostics_count(diags), silenced = 0;
 	bool head = false;
 
+	*infos = 0;
 	for (i = 0; i < n; i++) {
 		const struct writ_diagnostic *d = writ_diagnostics_get(diags, i);
 		if (d->severity != WRIT_SEVERITY_NOTE) {
 			bool reported = !is_disabled(d->code, disabled);
+			bool minor = d->severity == WRIT_SEVERITY_WARNING ||
+			             d->severity == WRIT_SEVERITY_INFO;
 			if (!reported && d->severity == WRIT_SEVERITY_WARNING)
 				silenced++;
-			head = reported && !(quiet && d->severity == WRIT_SEVERITY_WARNING);
+			if (reported && d->severity == WRIT_SEVERITY_INFO)
+				++*infos;
+			head = reported && !(quiet && minor);
 		}
 		shown[i] = head;
 	}
@@ -200,7 +213,7 @@ static int run(int argc, char **argv)
 	writ_policy *policy = NULL;
 	enum lint_format format = FORMAT_HUMAN;
 	bool *disabled, *shown = NULL;
-	size_t warnings = 0;
+	size_t warnings = 0, infos = 0;
 	int werror = 0, quiet = 0, c, rc, status = EXIT_USAGE;
 
 	disabled = calloc(writ_diagnostic_code_count() + 1, sizeof(*disabled));
@@ -261,12 +274,12 @@ static int run(int argc, char **argv)
 	if (!shown)
 		rc = WRIT_ENOMEM;
 	else
-		warnings = select_shown(diags, disabled, quiet, shown);
+		warnings = select_shown(diags, disabled, quiet, shown, &infos);
 	if (shown && report(format, diags, shown) != 0)
 		rc = WRIT_ENOMEM;
 	if (shown && !quiet && (format == FORMAT_HUMAN || format == FORMAT_GITHUB))
 		summary((const char *const *)argv + optind, argc - optind, policy,
-		        writ_diagnostics_errors(diags), warnings);
+		        writ_diagnostics_errors(diags), warnings, infos);
 	if (rc == WRIT_ENOMEM)
 		cli_error("lint", "%s", writ_strerror(rc));
 	if (rc == WRIT_EIO || rc == WRIT_ENOMEM || rc == WRIT_EINVAL)

@@ -278,7 +278,13 @@ static char *first_sentence(const char *help)
 	return s;
 }
 
-static json_t *sarif_rule(const char *code)
+/* SARIF 2.1.0 section 3.27.10: an info is a "note" there. */
+static const char *sarif_level(enum writ_severity s)
+{
+	return s == WRIT_SEVERITY_INFO ? "note" : writ_severity_name(s);
+}
+
+static json_t *sarif_rule(const char *code, enum writ_severity severity)
 {
 	const char *title = writ_diagnostic_code_title(code);
 	const char *help = writ_diagnostic_code_help(code);
@@ -290,7 +296,7 @@ static json_t *sarif_rule(const char *code)
 	if (help && example && (text = malloc(strlen(help) + strlen(example) + 16)))
 		sprintf(text, "%s\n\nExample:\n%s", help, example);
 	ok = rule && config && put(rule, "id", jstr(code)) &&
-	     put(config, "level", json_string(code[0] == 'E' ? "error" : "warning"));
+	     put(config, "level", json_string(sarif_level(severity)));
 	if (ok && help)
 		ok = shortd && text && put(rule, "name", jstr(title)) &&
 		     put(rule, "shortDescription", sarif_text(shortd)) &&
@@ -373,7 +379,7 @@ static json_t *sarif_result(const writ_diagnostics *diags, size_t i, size_t rule
 	char *text = with_hint(d);
 	bool ok = res && locs && related && text && put(res, "ruleId", jstr(d->code)) &&
 	          put(res, "ruleIndex", json_integer((json_int_t)rule)) &&
-	          put(res, "level", json_string(writ_severity_name(d->severity))) &&
+	          put(res, "level", json_string(sarif_level(d->severity))) &&
 	          put(res, "message", sarif_text(text));
 	size_t j, id = 1;
 
@@ -403,6 +409,20 @@ static json_t *sarif_result(const writ_diagnostics *diags, size_t i, size_t rule
 	return NULL;
 }
 
+/* A code's severity, as its first shown record has it. */
+static enum writ_severity code_severity(const writ_diagnostics *diags, const bool *shown,
+                                        const char *code)
+{
+	size_t i, n = writ_diagnostics_count(diags);
+
+	for (i = 0; i < n; i++) {
+		const struct writ_diagnostic *d = writ_diagnostics_get(diags, i);
+		if (shown[i] && d->severity != WRIT_SEVERITY_NOTE && strcmp(d->code, code) == 0)
+			return d->severity;
+	}
+	return code[0] == 'E' ? WRIT_SEVERITY_ERROR : WRIT_SEVERITY_WARNING;
+}
+
 static json_t *sarif_run(const writ_diagnostics *diags, const bool *shown)
 {
 	size_t ncodes = 0, i, k, n = writ_diagnostics_count(diags), nresults = 0;
@@ -417,7 +437,7 @@ static json_t *sarif_run(const writ_diagnostics *diags, const bool *shown)
 	if (ok && PACKAGE_URL[0])
 		ok = put(driver, "informationUri", json_string(PACKAGE_URL));
 	for (k = 0; ok && k < ncodes; k++)
-		ok = push(rules, sarif_rule(codes[k]));
+		ok = push(rules, sarif_rule(codes[k], code_severity(diags, shown, codes[k])));
 	for (i = 0; ok && i < n; i++) {
 		const struct writ_diagnostic *d = writ_diagnostics_get(diags, i);
 		if (!shown[i] || d->severity == WRIT_SEVERITY_NOTE)
@@ -494,7 +514,9 @@ static void github_command(FILE *f, const writ_diagnostics *diags, size_t i)
 	const char *sep = " ";
 	size_t j;
 
-	fprintf(f, "::%s", d->severity == WRIT_SEVERITY_ERROR ? "error" : "warning");
+	fprintf(f, "::%s", d->severity == WRIT_SEVERITY_ERROR  ? "error"
+	                   : d->severity == WRIT_SEVERITY_INFO ? "notice"
+	                                                       : "warning");
 	if (d->file[0]) {
 		fputs(" file=", f);
 		github_escape(f, d->file, true);

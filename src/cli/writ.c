@@ -21,6 +21,7 @@ static const struct command *const commands[] = {
 	&cmd_explain,
 	&cmd_diff,
 	&cmd_serve,
+	&cmd_test,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -97,9 +98,10 @@ void cli_print_diagnostics(FILE *f, const writ_diagnostics *diags, int quiet)
 		const struct writ_diagnostic *d = writ_diagnostics_get(diags, i);
 		char *text;
 
-		/* Quiet drops warnings, and the notes that belong to them. */
+		/* Quiet drops warnings and infos, and the notes that belong to them. */
 		if (d->severity != WRIT_SEVERITY_NOTE)
-			skipping = quiet && d->severity == WRIT_SEVERITY_WARNING;
+			skipping = quiet && (d->severity == WRIT_SEVERITY_WARNING ||
+			                     d->severity == WRIT_SEVERITY_INFO);
 		if (skipping)
 			continue;
 		text = writ_diagnostic_render(diags, i);

@@ -150,6 +150,7 @@ struct ast_stack_line {
 	struct ast_text *args;       /* in the arena */
 	size_t nargs, capargs;
 	bool reported;               /* a nesting problem was said already */
+	bool flow_reported;          /* W022 or W023 was said already */
 	struct ast_stack_line *next;
 };
 

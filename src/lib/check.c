@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "codes.h"
 #include "jws.h"
@@ -152,6 +154,23 @@ static void resolve_key_path(struct checker *ck, struct ast_signing_key *k)
 	free(path);
 }
 
+/*
+ * writ serve refuses a key file that group or others may read or write; say
+ * so at lint time. A missing file is fine: serve can make it.
+ */
+static void check_key_mode(struct checker *ck, const struct ast_signing_key *k)
+{
+	struct stat st;
+
+	if (!k->resolved || stat(k->resolved, &st) != 0 || !S_ISREG(st.st_mode))
+		return;
+	if (st.st_mode & (S_IRWXG | S_IRWXO))
+		diag(ck->ld, &k->path.sp, WRIT_SEVERITY_WARNING, W_KEY_FILE_MODE,
+		     "chmod 600 the file: writ serve refuses to start with it",
+		     "the signing key file is accessible by group or others (mode %04o)",
+		     (unsigned)(st.st_mode & 07777));
+}
+
 static void check_signing_keys(struct checker *ck, struct ast_issuer *is)
 {
 	struct ast_signing_key *k, *other, *current = NULL;
@@ -162,6 +181,7 @@ static void check_signing_keys(struct checker *ck, struct ast_issuer *is)
 			diag_error(ck->ld, &k->path.sp, E_SIGNING_KEY, "a signing key needs a file");
 		else
 			resolve_key_path(ck, k);
+		check_key_mode(ck, k);
 		for (other = is->keys; other != k; other = other->next) {
 			if (other->resolved && k->resolved && strcmp(other->resolved, k->resolved) == 0) {
 				duplicate(ck, "signing key", &k->path, &other->path);
@@ -571,11 +591,41 @@ static void check_roles(struct checker *ck)
 
 /* ---- apps and users ---- */
 
-static void check_secret(struct checker *ck, struct ast_secret *s)
+/*
+ * Below these a stolen policy file gives up its secrets too cheaply: scrypt
+ * with less memory than writ hash-secret uses (128 * r * 2^ln bytes, 32 MiB
+ * at ln=15, r=8), PBKDF2-SHA256 with fewer iterations than OWASP's 2023
+ * figure.
+ */
+enum {
+	SECRET_SCRYPT_MIN_R_N_LOG2 = 18, /* log2(r * N) for r=8, N=2^15 */
+	SECRET_PBKDF2_MIN_ITERATIONS = 600000,
+};
+
+static void check_secret_strength(struct checker *ck, const struct ast_secret *s,
+                                  const struct secret_hash *h)
 {
+	if (h->scheme == SECRET_HASH_SCRYPT &&
+	    ((uint64_t)h->r << h->ln) < ((uint64_t)1 << SECRET_SCRYPT_MIN_R_N_LOG2))
+		diag(ck->ld, &s->hash.sp, WRIT_SEVERITY_WARNING, W_WEAK_SECRET_HASH,
+		     "make it again with `writ hash-secret` (ln=15, r=8, p=1)",
+		     "the secret hash is weak: scrypt with ln=%u, r=%u uses less than 32 MiB",
+		     h->ln, h->r);
+	else if (h->scheme == SECRET_HASH_PBKDF2_SHA256 &&
+	         h->iterations < SECRET_PBKDF2_MIN_ITERATIONS)
+		diag(ck->ld, &s->hash.sp, WRIT_SEVERITY_WARNING, W_WEAK_SECRET_HASH,
+		     "make it again with `writ hash-secret`",
+		     "the secret hash is weak: PBKDF2-SHA256 with %lu iterations, fewer than 600000",
+		     (unsigned long)h->iterations);
+}
+
+static void check_secret(struct checker *ck, struct ast_secret *s, int64_t now)
+{
+	struct secret_hash h;
 	bool plaintext;
+	const char *why_hash;
 	const char *why = s->hash.bad ? NULL
-	                              : validate_secret_hash(s->hash.s, s->hash.len, &plaintext);
+	                              : parse_secret_hash(s->hash.s, s->hash.len, &h, &plaintext);
 
 	if (why && plaintext) {
 		diag(ck->ld, &s->hash.sp, WRIT_SEVERITY_ERROR, E_PLAINTEXT_SECRET,
@@ -584,12 +634,21 @@ static void check_secret(struct checker *ck, struct ast_secret *s)
 	} else if (why) {
 		diag_error(ck->ld, &s->hash.sp, E_BAD_SECRET_HASH,
 		           "malformed secret hash: %s", why);
+	} else if (!s->hash.bad) {
+		check_secret_strength(ck, s, &h);
 	}
+	/* Expiry is worth a warning only for a good hash: a plaintext or
+	 * malformed one has its error already. */
+	why_hash = why;
 	if (s->expires.s && !s->expires.bad) {
 		why = parse_time(s->expires.s, s->expires.len, &s->expires_at);
 		if (why)
 			diag_error(ck->ld, &s->expires.sp, E_BAD_TIME,
 			           "invalid expiry time: %s", why);
+		else if (s->expires_at <= now && !s->hash.bad && !why_hash)
+			diag(ck->ld, &s->expires.sp, WRIT_SEVERITY_WARNING, W_SECRET_EXPIRED,
+			     "remove the secret, or give it a later expiry",
+			     "the secret has already expired: it can never authenticate");
 	}
 }
 
@@ -665,7 +724,7 @@ static void check_principals(struct checker *ck, struct ast_principal *list,
 		if (prev >= 0)
 			duplicate(ck, noun, &p->id, &byindex[prev]->id);
 		for (s = p->secrets; s; s = s->next)
-			check_secret(ck, s);
+			check_secret(ck, s, (int64_t)time(NULL));
 		++*stamp;
 		check_principal_roles(ck, p, *stamp);
 		if (!p->roles && prev == -1)
@@ -697,6 +756,57 @@ static void check_unused(struct checker *ck)
 			             ck->roles[i]->kind == AST_APPS ? "app" : "user");
 }
 
+/*
+ * An app that can be granted every permission of a resource (of more than
+ * one) is worth a look: least privilege is usually a subset. An info, since
+ * an administrative app may well be meant to.
+ */
+static void check_app_reach(struct checker *ck, const struct ast_principal *app,
+                            bool *held)
+{
+	const struct ast_ref *ref;
+	const struct ast_permission *p;
+	size_t i, j;
+
+	memset(held, 0, ck->ld->ast.nperms * sizeof(*held));
+	for (ref = app->roles; ref; ref = ref->next) {
+		const struct ast_role *role;
+		if (ref->target < 0)
+			continue;
+		role = ck->roles[ref->target];
+		for (j = 0; j < role->nperm_ids; j++)
+			held[role->perm_ids[j]] = true;
+	}
+	for (i = 0; i < ck->ld->ast.nresources; i++) {
+		const struct ast_resource *r = ck->resources[i];
+		bool all = r->valid && r->nperms > 1;
+		for (p = r->perms; p && all; p = p->next)
+			all = p->valid && held[p->id];
+		if (all)
+			diag(ck->ld, &app->id.sp, WRIT_SEVERITY_INFO, W_APP_HOLDS_ALL,
+			     "check that it needs them all; a narrower role limits what a leaked secret can do",
+			     "app %s can be granted every permission of %s", q(ck, &app->id),
+			     q(ck, &r->indicator));
+	}
+}
+
+static void check_apps_reach(struct checker *ck)
+{
+	const struct ast_principal *app;
+	bool *held;
+
+	if (!ck->ld->ast.nperms)
+		return;
+	held = calloc(ck->ld->ast.nperms, sizeof(*held));
+	if (!held) {
+		oom(ck);
+		return;
+	}
+	for (app = ck->ld->ast.apps; app; app = app->next)
+		check_app_reach(ck, app, held);
+	free(held);
+}
+
 void check_policy(struct loader *ld)
 {
 	struct checker ck;
@@ -719,6 +829,12 @@ void check_policy(struct loader *ld)
 		check_unused(&ck);
 	if (!ld->oom)
 		check_stacks(ld);
+	/* Infos only for a policy without errors: they are about what it
+	 * means, and an error can change that. */
+	for (i = 0; !ld->oom && !ld->errors && i < ld->ast.nresources; i++)
+		check_routes_unrequired(ld, ck.resources[i]);
+	if (!ld->oom && !ld->errors)
+		check_apps_reach(&ck);
 
 	strmap_free(&ck.resource_map);
 	if (ck.perm_maps)

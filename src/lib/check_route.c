@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "codes.h"
 #include "load.h"
@@ -382,6 +383,79 @@ static void check_pair(struct loader *ld, const struct ast_route *first, const s
 	buf_free(&ex);
 }
 
+/* ---- what routes leave open ---- */
+
+/*
+ * RFC 9110 section 9.2.1: the methods that do not ask for a change. Case is
+ * ignored here: a lowercase one already draws W011, once is enough.
+ */
+static bool is_safe_method(const struct ast_text *m)
+{
+	static const char *const safe[] = { "GET", "HEAD", "OPTIONS", "TRACE" };
+	size_t i;
+
+	for (i = 0; i < sizeof(safe) / sizeof(safe[0]); i++)
+		if (m->len == strlen(safe[i]) && strncasecmp(m->s, safe[i], m->len) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A public route lets a request through without a token. For reading that
+ * is often meant (a health check, a public catalogue); for a method that
+ * changes something it leaves the change protected by no permission.
+ */
+static void check_public_route(struct loader *ld, const struct ast_route *rt)
+{
+	const struct ast_ref *m;
+
+	if (rt->rule != AST_ROUTE_PUBLIC || !rt->valid)
+		return;
+	if (rt->any_method) {
+		diag(ld, &rt->rule_sp, WRIT_SEVERITY_WARNING, W_UNPROTECTED_ROUTE,
+		     "list the safe methods it serves (GET, HEAD), or require a permission",
+		     "this public route takes any method: requests that change things need no permission");
+		return;
+	}
+	for (m = rt->methods; m; m = m->next)
+		if (!is_safe_method(&m->name)) {
+			diag(ld, &m->name.sp, WRIT_SEVERITY_WARNING, W_UNPROTECTED_ROUTE,
+			     "require a permission for it, or give it a route of its own that does",
+			     "the public route takes %s: a request that changes things needs no permission",
+			     quote(ld, m->name.s, m->name.len));
+			return;
+		}
+}
+
+/* On a resource with routes, a permission that no route requires. */
+void check_routes_unrequired(struct loader *ld, const struct ast_resource *r)
+{
+	const struct ast_route *rt;
+	const struct ast_ref *ref;
+	const struct ast_permission *p;
+	bool *required;
+	size_t i;
+
+	if (!r->routes || !r->valid || !r->nperms)
+		return;
+	required = calloc(r->nperms, sizeof(*required));
+	if (!required) {
+		ld->oom = true;
+		return;
+	}
+	for (rt = r->routes; rt; rt = rt->next)
+		for (ref = rt->perms; ref; ref = ref->next)
+			if (ref->target >= 0 && (size_t)ref->target < r->nperms)
+				required[ref->target] = true;
+	for (p = r->perms, i = 0; p && i < r->nperms; p = p->next, i++)
+		if (!required[i] && p->valid)
+			diag(ld, &p->name.sp, WRIT_SEVERITY_INFO, W_PERM_UNROUTED,
+			     "a gateway never asks for it; the resource server may still check it itself",
+			     "no route of this resource requires permission %s",
+			     quote(ld, p->name.s, p->name.len));
+	free(required);
+}
+
 void check_routes(struct loader *ld, struct ast_resource *r, const struct strmap *perms)
 {
 	struct ast_route *rt, *other;
@@ -397,6 +471,7 @@ void check_routes(struct loader *ld, struct ast_resource *r, const struct strmap
 		bool methods_ok = check_methods(ld, rt);
 		rt->valid = check_template(ld, rt) && methods_ok;
 		check_rule(ld, r, rt, perms);
+		check_public_route(ld, rt);
 	}
 	for (rt = r->routes; rt && !ld->oom; rt = rt->next) {
 		bool said = false;

@@ -289,6 +289,65 @@ const struct diag_code diag_codes[] = {
 	  "    grant read:item on \"https://api.example.com\";\n"
 	  "}\n"
 	  "user ann { roles reader; }\n" },
+	{ W_WEAK_SECRET_HASH, "weak-secret-hash",
+	  "The secret hash is cheap to attack if the policy file leaks: scrypt that uses less memory (128 * r * 2^ln bytes) than the 32 MiB of `writ hash-secret` (ln=15, r=8, p=1), or PBKDF2-SHA256 with fewer than 600,000 iterations, the figure OWASP's Password Storage Cheat Sheet gives for it since 2023. Make the hash again with `writ hash-secret`; the secret itself may stay the same.",
+	  "app importer {\n"
+	  "    secret \"$scrypt$ln=10,r=8,p=1$EKVVomkmE0NRLbx5lmFlTw$Is6A6K0JFIWGDUIp2BhhWqoYCF5cwqfOeRUW7DQ06k4\";\n"
+	  "}\n" },
+	{ W_SECRET_EXPIRED, "secret-expired",
+	  "The secret's expires time is already past when the policy is checked, so the secret can never authenticate the app. Remove it once the app uses its new secret, or correct the time.",
+	  "app importer {\n"
+	  "    secret \"$scrypt$ln=15,r=8,p=1$EKVVomkmE0NRLbx5lmFlTw$Is6A6K0JFIWGDUIp2BhhWqoYCF5cwqfOeRUW7DQ06k4\"\n"
+	  "        expires \"2001-01-31T00:00:00Z\";\n"
+	  "}\n" },
+	{ W_KEY_FILE_MODE, "signing-key-file-mode",
+	  "The signing key file exists and its mode lets group or others read or write it: whoever reads it can sign tokens, and writ serve refuses to start with it. Make it readable by its owner only (chmod 600). A key file that does not exist yet draws no warning: writ serve --generate-missing-keys makes it.",
+	  "# keys/a.pem exists with mode 0644.\n"
+	  "issuer \"https://auth.example.com\" {\n"
+	  "    signing-key \"keys/a.pem\" current;\n"
+	  "}\n" },
+	{ W_UNPROTECTED_ROUTE, "unprotected-route",
+	  "A public route, which needs no token, takes a method that asks for a change (any method other than GET, HEAD, OPTIONS and TRACE, the safe methods of RFC 9110 section 9.2.1), or takes any method: that change is then protected by no permission. Limit the public route to the safe methods and require a permission on another route for the others; suppress the warning where an open endpoint is meant (a webhook with its own signature, say).",
+	  "resource \"https://api.example.com\" {\n"
+	  "    permission write:item;\n"
+	  "    route POST \"/items\" public;\n"
+	  "}\n" },
+	{ W_PERM_UNROUTED, "permission-not-routed",
+	  "An info: the resource has routes, but none requires this permission, so a gateway never checks it. That is right when the resource server checks it itself; otherwise add it to the routes that need it, or remove it.",
+	  "resource \"https://api.example.com\" {\n"
+	  "    permission read:item;\n"
+	  "    permission audit:item;\n"
+	  "    route GET \"/items\" requires read:item;\n"
+	  "}\n" },
+	{ W_APP_HOLDS_ALL, "app-holds-every-permission",
+	  "An info: the app's roles grant every permission of a resource that has several, so the app can do all a token for it allows. That may be meant (an administrative tool); if not, give the app a role with only what it needs, which limits what a leaked secret can do.",
+	  "resource \"https://api.example.com\" {\n"
+	  "    permission read:item;\n"
+	  "    permission write:item;\n"
+	  "}\n"
+	  "role editor for apps {\n"
+	  "    grant read:item, write:item on \"https://api.example.com\";\n"
+	  "}\n"
+	  "app importer { roles editor; }\n" },
+	{ W_EMPTY_INCLUDE, "empty-include",
+	  "An include read a file, or a directory of files, that declares nothing: no resource, role, app, user, stack, issuer or trust, only comments or blank lines. It has no effect. Remove the include, or check that it names the file meant. (An include of a file already read is W007; of a directory with no *.writ file, W008.)",
+	  "# policy.writ\n"
+	  "include \"common.writ\";\n"
+	  "role reader for users { }\n"
+	  "# common.writ\n"
+	  "# Shared roles will go here.\n" },
+	{ W_STACK_NEVER_SUCCEEDS, "stack-never-succeeds",
+	  "Every run of the stack reaches a `required deny` or `requisite deny` line on its top level (no line before it can end the stack with success or jump past it), and the built-in deny module always fails: the stack denies everything. Remove the line, or use optional while trying a stack out. A stack meant to deny all is clearer as `requisite deny;` alone, with the warning suppressed.",
+	  "stack grant {\n"
+	  "    required rbac;\n"
+	  "    required deny;\n"
+	  "}\n" },
+	{ W_UNREACHABLE_LINES, "lines-after-sufficient-permit",
+	  "A `sufficient permit` line ends its stack (or substack) with success whenever nothing failed before it, since the built-in permit module always succeeds; when something did fail, the outcome is already a failure. Either way the lines after it on its level decide nothing. Move it to the end, or remove the lines after it. (A [value=action] line on the same level, which could jump past it or reset, turns this check off.)",
+	  "stack grant {\n"
+	  "    sufficient permit;\n"
+	  "    required rbac;\n"
+	  "}\n" },
 	{ NULL, NULL, NULL, NULL },
 };
 

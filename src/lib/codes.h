@@ -59,6 +59,15 @@
 #define W_ROUTE_OVERLAP       "W012"
 #define W_HTTP_JWKS           "W013"
 #define W_USELESS_SUPPRESSION "W014"
+#define W_WEAK_SECRET_HASH    "W015"
+#define W_SECRET_EXPIRED      "W016"
+#define W_KEY_FILE_MODE       "W017"
+#define W_UNPROTECTED_ROUTE   "W018"
+#define W_PERM_UNROUTED       "W019" /* an info */
+#define W_APP_HOLDS_ALL       "W020" /* an info */
+#define W_EMPTY_INCLUDE       "W021"
+#define W_STACK_NEVER_SUCCEEDS "W022"
+#define W_UNREACHABLE_LINES   "W023"
 
 struct diag_code {
 	const char *code;

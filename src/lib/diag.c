@@ -219,6 +219,8 @@ const char *writ_severity_name(enum writ_severity s)
 		return "warning";
 	case WRIT_SEVERITY_NOTE:
 		return "note";
+	case WRIT_SEVERITY_INFO:
+		return "info";
 	}
 	return "error";
 }

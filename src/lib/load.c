@@ -487,6 +487,37 @@ char *loader_relative_path(const char *file, const char *name)
 	return buf_steal(&b);
 }
 
+/* How many top-level things the policy declares so far. */
+static size_t declarations(const struct ast_policy *ast)
+{
+	const struct ast_issuer *is;
+	const struct ast_trust *tr;
+	size_t n = ast->nresources + ast->nroles + ast->napps + ast->nusers + ast->nstacks;
+
+	for (is = ast->issuers; is; is = is->next)
+		n++;
+	for (tr = ast->trusts; tr; tr = tr->next)
+		n++;
+	return n;
+}
+
+/*
+ * An include that reads a file but adds nothing (a file of comments, say) is
+ * worth a warning. Paths that read no new file already drew theirs (W007,
+ * W008, E006), and one that drew an error is left to that error.
+ */
+static void read_include(struct loader *ld, const char *path, const struct span *from,
+                         struct include_frame *stack, unsigned depth)
+{
+	size_t before = declarations(&ld->ast), sources = ld->nsources, errors = ld->errors;
+
+	loader_read_path(ld, path, from, stack, depth);
+	if (!ld->oom && ld->nsources > sources && ld->errors == errors &&
+	    declarations(&ld->ast) == before)
+		diag(ld, from, WRIT_SEVERITY_WARNING, W_EMPTY_INCLUDE, "remove the include, or fill the file",
+		     "%s declares nothing, so this include adds nothing", path);
+}
+
 void parse_source(struct loader *ld, uint32_t file, struct include_frame *stack,
                   unsigned depth)
 {
@@ -544,7 +575,7 @@ void parse_source(struct loader *ld, uint32_t file, struct include_frame *stack,
 			ld->oom = true;
 			break;
 		}
-		loader_read_path(ld, path, &inc->path.sp, stack, depth + 1);
+		read_include(ld, path, &inc->path.sp, stack, depth + 1);
 		free(path);
 	}
 	free(including);

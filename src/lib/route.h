@@ -48,6 +48,8 @@ int route_specificity_cmp(const struct ast_seg *a, size_t na, const struct ast_s
 /* The semantic pass over a resource's routes and its unrouted setting;
  * perms maps its permission names to their local indexes. */
 void check_routes(struct loader *ld, struct ast_resource *r, const struct strmap *perms);
+/* The info W019, for a resource that passed check_routes() without error. */
+void check_routes_unrequired(struct loader *ld, const struct ast_resource *r);
 
 /* Compile every resource's routes into t (after its resources). */
 bool routes_compile(struct loader *ld, struct writ_policy *t);

@@ -437,6 +437,86 @@ static void check_jumps(struct loader *ld, const struct units *u)
 	}
 }
 
+/* ---- what the built-in modules make certain ---- */
+
+/* A keyword line whose module is built in and always gives one answer. */
+static bool line_is(const struct ast_stack_line *l, const char *control, const char *module)
+{
+	const struct writ_module *m;
+
+	if (!l->control.s || strcmp(l->control.s, control) != 0 || l->nargs)
+		return false;
+	m = module_builtin(l->module.s);
+	return m && strcmp(m->name, module) == 0;
+}
+
+/*
+ * A required or requisite deny on the top level, reached by every run (no
+ * earlier line there can end the stack with success or jump past it): the
+ * stack fails whatever else it holds.
+ */
+static void check_never_succeeds(struct loader *ld, const struct units *u)
+{
+	size_t i;
+
+	for (i = 0; i < u->n; i++) {
+		struct ast_stack_line *l = u->v[i].line;
+
+		if (u->v[i].level > 0)
+			continue;
+		if (!l->control.s || strcmp(l->control.s, "sufficient") == 0)
+			return; /* a jump, done or reset: the rest is not certain */
+		if (line_is(l, "required", "deny") || line_is(l, "requisite", "deny")) {
+			if (!l->flow_reported)
+				diag(ld, &l->sp, WRIT_SEVERITY_WARNING, W_STACK_NEVER_SUCCEEDS,
+				     "remove the line, or make it optional while testing",
+				     "this stack can never succeed: every run reaches %s deny, which always fails",
+				     l->control.s);
+			l->flow_reported = true;
+			return;
+		}
+	}
+}
+
+/*
+ * A sufficient permit ends its level with success unless something failed
+ * before it; and once something failed, only a reset could change the
+ * outcome. So the lines after it on its level decide nothing, unless a
+ * [value=action] line around it could jump past it or reset.
+ */
+static void check_after_permit(struct loader *ld, const struct units *u)
+{
+	size_t i, j, after;
+
+	for (i = 0; i < u->n; i++) {
+		struct ast_stack_line *l = u->v[i].line;
+		uint8_t level = u->v[i].level;
+		bool plain = true;
+
+		if (!line_is(l, "sufficient", "permit") || l->flow_reported)
+			continue;
+		/* This level's run, around the line: bracket lines could jump or reset. */
+		for (j = i; j > 0 && u->v[j - 1].level >= level && plain; j--)
+			if (u->v[j - 1].level == level && !u->v[j - 1].line->control.s)
+				plain = false;
+		for (after = 0, j = i + 1; j < u->n && u->v[j].level >= level && plain; j++) {
+			if (u->v[j].level != level)
+				continue;
+			after++;
+			if (!u->v[j].line->control.s)
+				plain = false;
+		}
+		if (!plain || !after)
+			continue;
+		l->flow_reported = true;
+		diag(ld, &l->sp, WRIT_SEVERITY_WARNING, W_UNREACHABLE_LINES,
+		     "remove the lines after it, or move this line to the end",
+		     "sufficient permit always ends the %s here: the %zu line%s after it decide%s nothing",
+		     level ? "substack" : "stack", after, after == 1 ? "" : "s",
+		     after == 1 ? "s" : "");
+	}
+}
+
 void check_stacks(struct loader *ld)
 {
 	struct ast_stack *st, *other;
@@ -489,6 +569,10 @@ void check_stacks(struct loader *ld)
 			ld->oom = true;
 		else
 			check_jumps(ld, &u);
+		if (!u.oom && !ld->errors) {
+			check_never_succeeds(ld, &u);
+			check_after_permit(ld, &u);
+		}
 		free(u.v);
 	}
 }

@@ -169,7 +169,8 @@ static bool suppressed(const struct writ_diagnostic *rec, uint32_t file_order, v
 	uint32_t file = file_order - 1;
 	size_t i;
 
-	if (rec->severity != WRIT_SEVERITY_WARNING || file_order == 0 || rec->line == 0 ||
+	if ((rec->severity != WRIT_SEVERITY_WARNING && rec->severity != WRIT_SEVERITY_INFO) ||
+	    file_order == 0 || rec->line == 0 ||
 	    strcmp(rec->code, W_USELESS_SUPPRESSION) == 0)
 		return false;
 	for (i = lower_bound(ld, file, rec->line); i < ld->nsuppressions; i++) {

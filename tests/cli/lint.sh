@@ -145,6 +145,74 @@ if expect_exit 2 "$WRIT" lint resources.writ people.writ no-such-dir/; then
 resources.writ people.writ no-such-dir/: 1 error, 0 warnings'
 fi
 
+# W017: a signing key file that group or others may read or write; a mode
+# cannot live in a fixture, so the file is made here. A key that does not
+# exist yet draws nothing (writ serve can make it).
+mkdir -p keys
+cat >keys.writ <<'POLICY'
+issuer "https://auth.example.com" {
+    signing-key "keys/a.pem" current;
+    signing-key "keys/b.pem" next;
+}
+POLICY
+printf 'not read by lint\n' >keys/a.pem
+chmod 640 keys/a.pem
+if expect_exit 0 "$WRIT" lint keys.writ; then
+	expect_output stdout 'keys.writ:2:17: warning: the signing key file is accessible by group or others (mode 0640) [W017]
+    2 |     signing-key "keys/a.pem" current;
+      |                 ^~~~~~~~~~~~
+      = hint: chmod 600 the file: writ serve refuses to start with it
+keys.writ: ok, 1 warning (0 resources, 0 roles, 0 apps, 0 users)'
+fi
+expect_exit 1 "$WRIT" lint --werror keys.writ
+chmod 600 keys/a.pem
+if expect_exit 0 "$WRIT" lint --werror keys.writ; then
+	expect_output stdout 'keys.writ: ok, 0 warnings (0 resources, 0 roles, 0 apps, 0 users)'
+fi
+
+# Infos (W019, W020) are shown and counted apart; they never fail a run,
+# not even with --werror; -q hides them; they are silenced like warnings.
+cat >info.writ <<'POLICY'
+resource "https://api.example.com" {
+    permission read:item;
+    permission audit:item;
+    route GET "/items" requires read:item;
+}
+role reader for apps { grant read:item, audit:item on "https://api.example.com"; }
+app importer { roles reader; }
+POLICY
+if expect_exit 0 "$WRIT" lint --werror info.writ; then
+	expect_output stdout 'info.writ:3:16: info: no route of this resource requires permission "audit:item" [W019]
+    3 |     permission audit:item;
+      |                ^~~~~~~~~~
+      = hint: a gateway never asks for it; the resource server may still check it itself
+info.writ:7:5: info: app "importer" can be granted every permission of "https://api.example.com" [W020]
+    7 | app importer { roles reader; }
+      |     ^~~~~~~~
+      = hint: check that it needs them all; a narrower role limits what a leaked secret can do
+info.writ: ok, 0 warnings, 2 infos (1 resource, 1 role, 1 app, 0 users)'
+fi
+if expect_exit 0 "$WRIT" lint -q --werror info.writ; then
+	expect_output stdout ''
+fi
+if expect_exit 0 "$WRIT" lint --disable W019 info.writ; then
+	expect_first_line stdout 'info.writ:7:5: info: app "importer" can be granted every permission of "https://api.example.com" [W020]'
+fi
+if expect_exit 0 "$WRIT" lint --format github --werror info.writ; then
+	expect_first_line stdout '::notice file=info.writ,line=3,col=16,endLine=3,endColumn=26,title=W019::no route of this resource requires permission "audit:item"%0Ahint: a gateway never asks for it; the resource server may still check it itself'
+fi
+if expect_exit 0 "$WRIT" lint --format json info.writ; then
+	[ "$(grep -c '"severity": *"info"' "$run_stdout")" = 2 ] || fail "infos are not JSON severity info"
+fi
+if command -v jq >/dev/null 2>&1 && expect_exit 0 "$WRIT" lint --format sarif info.writ; then
+	[ "$(jq -c '[.runs[0].results[].level, .runs[0].tool.driver.rules[].defaultConfiguration.level]' "$run_stdout")" = '["note","note","note","note"]' ] ||
+		fail "infos are not SARIF notes"
+fi
+sed 's/^app importer { roles reader; }$/app importer { roles reader; }  # writ: ignore[W020]/' info.writ >info2.writ
+if expect_exit 0 "$WRIT" lint --disable W019 info2.writ; then
+	expect_output stdout 'info2.writ: ok, 0 warnings (1 resource, 1 role, 1 app, 0 users)'
+fi
+
 # Usage errors: exit 2, a message on stderr, nothing on stdout.
 if expect_exit 2 "$WRIT" lint; then
 	expect_output stdout ''

@@ -4,7 +4,8 @@
 set -u
 command -v groff >/dev/null 2>&1 || { echo "groff is not installed"; exit 77; }
 status=0
-for page in "$top_srcdir/doc/writ.1" "$top_builddir/doc/writ.policy.5"; do
+for page in "$top_srcdir/doc/writ.1" "$top_builddir/doc/writ.policy.5" \
+	"$top_srcdir/doc/libwrit.3"; do
 	out=$(groff -man -Tutf8 -ww -z "$page" 2>&1)
 	if [ -n "$out" ]; then
 		echo "FAIL: $page renders with warnings:"

@@ -1335,12 +1335,54 @@ START_TEST(warnings_still_load)
 }
 END_TEST
 
+/* ---- infos: W019, W020 ---- */
+
+/* An info is its own severity: counted as neither error nor warning, so
+ * the policy loads and --werror has nothing to fail on. */
+START_TEST(infos_are_not_warnings)
+{
+	const char *text =
+		"resource \"https://api.example.com\" {\n"
+		"    permission read:item;\n"
+		"    permission audit:item;\n"
+		"    route GET \"/items\" requires read:item;\n"
+		"}\n"
+		"role reader for apps { grant read:item, audit:item on \"https://api.example.com\"; }\n"
+		"app importer { roles reader; }\n";
+	const struct writ_diagnostic *r;
+	writ_diagnostics *d;
+	writ_policy *p;
+	char *out;
+	int rc;
+
+	d = load_diags(text, &rc, &p);
+	ck_assert_int_eq(rc, WRIT_OK);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(writ_diagnostics_count(d), 2);
+	ck_assert_uint_eq(writ_diagnostics_errors(d), 0);
+	ck_assert_uint_eq(writ_diagnostics_warnings(d), 0);
+	r = writ_diagnostics_get(d, 0);
+	ck_assert_int_eq(r->severity, WRIT_SEVERITY_INFO);
+	ck_assert_str_eq(r->code, "W019");
+	ck_assert_int_eq(writ_diagnostics_get(d, 1)->severity, WRIT_SEVERITY_INFO);
+	ck_assert_str_eq(writ_diagnostics_get(d, 1)->code, "W020");
+	ck_assert_str_eq(writ_severity_name(WRIT_SEVERITY_INFO), "info");
+	out = writ_diagnostic_render(d, 0);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_ptr_nonnull(strstr(out, ":3:16: info: no route of this resource requires permission \"audit:item\" [W019]\n"));
+	free(out);
+	writ_policy_unref(p);
+	writ_diagnostics_free(d);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("diagnostics");
 	TCase *tc;
 
 	tc = tcase_create("E005 text");
+	tcase_add_test(tc, infos_are_not_warnings);
 	tcase_add_test(tc, e005_invalid_utf8);
 	tcase_add_test(tc, e005_nul_and_control);
 	tcase_add_test(tc, e005_tab_cr_lf_allowed);

@@ -224,8 +224,14 @@ END_TEST
 
 START_TEST(w011_lowercase_method)
 {
+	/* With every route public, the infos W019 and W020 and, for the
+	 * method that is not safe, W018 come too. */
 	static const char *const want[] = {
+		"W019 2:13 no route of this resource requires permission \"read\"",
+		"W019 3:13 no route of this resource requires permission \"write\"",
 		"W011 4:8 method \"get\" is lowercase: methods are case-sensitive, and \"get\" is not \"GET\"",
+		"W018 5:13 the public route takes \"M-SEARCH\": a request that changes things needs no permission",
+		"W020 8:5 app \"x\" can be granted every permission of \"https://a.example/\"",
 		NULL,
 	};
 	/* Mixed case and custom methods are left alone. */
@@ -242,8 +248,11 @@ START_TEST(e035_duplicates)
 		"note 4:2 first declared here",
 		"E035 7:2 duplicate route: HEAD \"/a/{z}/\" is already declared",
 		"note 6:2 first declared here",
+		"W018 8:19 this public route takes any method: requests that change things need no permission",
 		"E035 9:2 duplicate route: any \"/b/*\" is already declared",
 		"note 8:2 first declared here",
+		"W018 10:8 the public route takes \"PUT\": a request that changes things needs no permission",
+		"W018 11:21 this public route takes any method: requests that change things need no permission",
 		NULL,
 	};
 	expect_diags(RES_OPEN
@@ -292,9 +301,13 @@ END_TEST
 
 START_TEST(w012_overlaps)
 {
+	/* Every route is public: the infos W019 and W020, and W018 for POST. */
 	static const char *const want[] = {
+		"W019 2:13 no route of this resource requires permission \"read\"",
+		"W019 3:13 no route of this resource requires permission \"write\"",
 		"W012 5:12 this route and \"/a/{x}\" both match paths like \"/a/b\": the winner is decided by the leftmost literal, \"/a/{x}\"",
 		"note 4:12 the other route is declared here",
+		"W018 6:8 the public route takes \"POST\": a request that changes things needs no permission",
 		"W012 7:12 this route and \"/{y}/b\" both match paths like \"/docs/b\": the winner is decided by the leftmost literal, \"/docs/*\"",
 		"note 5:12 the other route is declared here",
 		"W012 8:12 this route and \"/docs/*\" both match paths like \"/docs/x/y\": the winner is decided by the leftmost literal, \"/docs/*\"",
@@ -303,6 +316,7 @@ START_TEST(w012_overlaps)
 		"note 5:12 the other route is declared here",
 		"W012 11:12 this route and \"/docs/*\" both match paths like \"/docs/x/\": the winner is decided by the leftmost literal, \"/docs/*\"",
 		"note 7:12 the other route is declared here",
+		"W020 14:5 app \"x\" can be granted every permission of \"https://a.example/\"",
 		NULL,
 	};
 	expect_diags(RES_OPEN
