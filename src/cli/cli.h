@@ -30,6 +30,7 @@ extern const struct command cmd_diff;
 extern const struct command cmd_hash_secret;
 extern const struct command cmd_serve;
 extern const struct command cmd_test;
+extern const struct command cmd_fmt;
 
 /* Print an error as "writ CMD: message" on stderr. */
 void cli_error(const char *cmd, const char *fmt, ...)

@@ -22,6 +22,7 @@ static const struct command *const commands[] = {
 	&cmd_diff,
 	&cmd_serve,
 	&cmd_test,
+	&cmd_fmt,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

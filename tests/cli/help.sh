@@ -28,6 +28,7 @@ for line in \
 	'  hash-secret  hash an app secret for a policy' \
 	'  explain      explain a grant or access decision, line by line' \
 	'  diff         compare the effective permissions of two policy versions' \
+	'  fmt          lay out policy files in the canonical layout' \
 	'  help         show help for writ or for a command'
 do
 	checks=$((checks + 1))
