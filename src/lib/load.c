@@ -48,6 +48,7 @@ void loader_free(struct loader *ld)
 	free(ld->sources);
 	free(ld->secrets);
 	free(ld->suppressions);
+	free(ld->empty_includes);
 	module_set_free(&ld->modules);
 	arena_free(&ld->arena);
 }
@@ -504,18 +505,50 @@ static size_t declarations(const struct ast_policy *ast)
 /*
  * An include that reads a file but adds nothing (a file of comments, say) is
  * worth a warning. Paths that read no new file already drew theirs (W007,
- * W008, E006), and one that drew an error is left to that error.
+ * W008, E006), and one that drew an error is left to that error. In a chain
+ * of includes that all add nothing, only the outermost is reported: the
+ * ones inside it are said by it, and removing it removes them.
  */
 static void read_include(struct loader *ld, const char *path, const struct span *from,
                          struct include_frame *stack, unsigned depth)
 {
 	size_t before = declarations(&ld->ast), sources = ld->nsources, errors = ld->errors;
+	size_t inner = ld->nempty_includes, i;
 
+	ld->include_nesting++;
 	loader_read_path(ld, path, from, stack, depth);
+	ld->include_nesting--;
 	if (!ld->oom && ld->nsources > sources && ld->errors == errors &&
-	    declarations(&ld->ast) == before)
-		diag(ld, from, WRIT_SEVERITY_WARNING, W_EMPTY_INCLUDE, "remove the include, or fill the file",
-		     "%s declares nothing, so this include adds nothing", path);
+	    declarations(&ld->ast) == before) {
+		struct empty_include *e = ld->empty_includes;
+
+		ld->nempty_includes = inner; /* the ones inside this one */
+		if (ld->nempty_includes == ld->capempty_includes) {
+			size_t cap = ld->capempty_includes ? ld->capempty_includes * 2 : 8;
+
+			e = realloc(ld->empty_includes, cap * sizeof(*e));
+			if (!e) {
+				ld->oom = true;
+				return;
+			}
+			ld->empty_includes = e;
+			ld->capempty_includes = cap;
+		}
+		e[ld->nempty_includes].from = *from;
+		e[ld->nempty_includes].path = arena_strndup(&ld->arena, path, strlen(path));
+		if (!e[ld->nempty_includes].path) {
+			ld->oom = true;
+			return;
+		}
+		ld->nempty_includes++;
+	}
+	if (ld->include_nesting)
+		return;
+	for (i = 0; i < ld->nempty_includes; i++)
+		diag(ld, &ld->empty_includes[i].from, WRIT_SEVERITY_WARNING, W_EMPTY_INCLUDE,
+		     "remove the include, or fill the file",
+		     "%s declares nothing, so this include adds nothing", ld->empty_includes[i].path);
+	ld->nempty_includes = 0;
 }
 
 void parse_source(struct loader *ld, uint32_t file, struct include_frame *stack,

@@ -49,6 +49,14 @@ struct loader {
 	/* `# writ: ignore[...]` comments, one entry per code (suppress.h). */
 	struct suppression *suppressions;
 	size_t nsuppressions, capsuppressions;
+	/* Includes that added nothing (W021), held until the outermost include
+	 * being read returns: only the outermost of a chain is reported. */
+	struct empty_include {
+		struct span from;
+		const char *path;     /* in the arena */
+	} *empty_includes;
+	size_t nempty_includes, capempty_includes;
+	unsigned include_nesting;
 };
 
 /* Remember that sp holds a secret (or what may be one). */
