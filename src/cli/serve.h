@@ -45,12 +45,6 @@ struct served {
 	writ_gateway *gateway;
 };
 
-/* writ_authorize() for resource r (which exists) against the tokens that
- * s trusts. */
-int served_authorize(struct served *s, size_t r, const char *method, const char *target,
-                     const char *authorization, const struct writ_request *req,
-                     writ_decision *d);
-
 /* Load what cfg names. NULL on failure, with every reason already logged
  * (diagnostics, key errors). */
 struct served *served_load(const struct serve_config *cfg);

@@ -3,7 +3,7 @@
  * libmicrohttpd: an internal pool of threads, one per core, each with its
  * own epoll set. Routes, methods, content type and body size are checked
  * here; the token request itself is decided by writ_token_endpoint(), a
- * gateway's question (/authz, --authz-prefix) by served_authorize().
+ * gateway's question (/authz, --authz-prefix) by writ_gateway_authorize().
  *
  * Paths are read as they came, never percent-decoded by libmicrohttpd: a
  * decoded "/a%2Fb" would be "/a/b", and the decisions of /authz must see
@@ -674,7 +674,7 @@ static int query_param(const char *target, const char *name, char *out, size_t o
 }
 
 /*
- * A gateway's question, decided by served_authorize(): 200 with
+ * A gateway's question, decided by writ_gateway_authorize(): 200 with
  * X-Writ-Client, X-Writ-Subject and X-Writ-Scope, or the refusal's status
  * and WWW-Authenticate, with no body.
  *
@@ -701,7 +701,6 @@ static enum MHD_Result answer_authz(struct MHD_Connection *c, struct request *rq
 	struct MHD_Response *resp;
 	writ_decision *d;
 	enum MHD_Result ok;
-	long r;
 	int rc;
 
 	if (rq->prefixed) {
@@ -724,17 +723,20 @@ static enum MHD_Result answer_authz(struct MHD_Connection *c, struct request *rq
 	if (auth.n > 1)
 		return refuse(c, rq, 400, OUT_INVALID_REQUEST, "invalid_request",
 		              "more than one Authorization header", NULL, NULL);
-	r = resource ? writ_resource_find(s->policy, resource) : writ_resource_default(s->policy);
-	if (r < 0)
-		return refuse(c, rq, 400, OUT_INVALID_TARGET, "invalid_target",
-		              resource ? "unknown resource" : "no resource given and no default",
-		              NULL, NULL);
 	d = writ_decision_new();
 	memset(&wr, 0, sizeof(wr));
 	wr.size = sizeof(wr);
 	wr.peer = rq->peer[0] ? rq->peer : NULL;
-	rc = d ? served_authorize(s, (size_t)r, method, target, auth.n ? auth.v[0] : NULL, &wr, d)
+	/* The gateway looks the resource up (once, for its verifier too). */
+	rc = d ? writ_gateway_authorize(s->gateway, resource, method, target,
+	                                  auth.n ? auth.v[0] : NULL, &wr, d)
 	       : WRIT_ENOMEM;
+	if (rc == WRIT_ENORESOURCE) {
+		writ_decision_free(d);
+		return refuse(c, rq, 400, OUT_INVALID_TARGET, "invalid_target",
+		              resource ? "unknown resource" : "no resource given and no default",
+		              NULL, NULL);
+	}
 	if (rc != WRIT_OK) {
 		writ_decision_free(d);
 		serve_logf("authorization failed: %s", writ_strerror(rc));
@@ -761,7 +763,9 @@ static enum MHD_Result answer_authz(struct MHD_Connection *c, struct request *rq
 	stats_request(EP_AUTHZ, writ_decision_allowed(d) ? OUT_OK : OUT_DENIED);
 	ok = MHD_queue_response(c, writ_decision_status(d), resp);
 	MHD_destroy_response(resp);
-	log_authz(rq, writ_resource_indicator(s->policy, (size_t)r), d);
+	log_authz(rq, resource ? resource
+	                       : writ_resource_indicator(s->policy, (size_t)writ_resource_default(s->policy)),
+	          d);
 	writ_decision_free(d);
 	return ok;
 }

@@ -371,11 +371,3 @@ fail:
 		served_free(s);
 	return NULL;
 }
-
-int served_authorize(struct served *s, size_t r, const char *method, const char *target,
-                     const char *authorization, const struct writ_request *req,
-                     writ_decision *d)
-{
-	return writ_gateway_authorize(s->gateway, writ_resource_indicator(s->policy, r), method,
-	                              target, authorization, req, d);
-}

@@ -202,22 +202,27 @@ static int run_access(const writ_policy *t, long r, const struct t_route *route,
 
 /* ---- the decision ---- */
 
+static int decide(const writ_policy *t, const writ_verifier *v, uint32_t r,
+                  const char *method, const char *target, const char *authorization,
+                  const struct writ_request *req, writ_decision *d);
+
+/* The decision emptied; are the arguments beside the resource usable? */
+static bool prepared(const writ_policy *t, const char *method, const char *target,
+                     const struct writ_request *req, writ_decision *d)
+{
+	decision_reset(d);
+	return t && method && method[0] && target && context_request_ok(req);
+}
+
 int writ_authorize(const writ_policy *t, const writ_verifier *v, const char *resource,
                    const char *method, const char *target, const char *authorization,
                    const struct writ_request *req, writ_decision *d)
 {
-	char path[PATH_MAX_LEN + 1], why[160], desc[PATH_MAX_LEN + 128];
-	const struct t_route *route;
-	struct writ_request local;
-	const char *realm, *tok;
-	size_t path_len, tok_len;
 	long r;
-	int rc;
 
 	if (!d)
 		return WRIT_EINVAL;
-	decision_reset(d);
-	if (!t || !method || !method[0] || !target || !context_request_ok(req))
+	if (!prepared(t, method, target, req, d))
 		return WRIT_EINVAL;
 	r = resource ? strmap_get(&t->resource_map, resource, strlen(resource))
 	             : t->default_resource;
@@ -225,7 +230,30 @@ int writ_authorize(const writ_policy *t, const writ_verifier *v, const char *res
 		return WRIT_ENORESOURCE;
 	if (!v)
 		return WRIT_EINVAL;
-	realm = t->resources[r].indicator;
+	return decide(t, v, (uint32_t)r, method, target, authorization, req, d);
+}
+
+int authorize_resource(const writ_policy *t, const writ_verifier *v, uint32_t r,
+                       const char *method, const char *target, const char *authorization,
+                       const struct writ_request *req, writ_decision *d)
+{
+	if (!d)
+		return WRIT_EINVAL;
+	if (!prepared(t, method, target, req, d) || !v)
+		return WRIT_EINVAL;
+	return decide(t, v, r, method, target, authorization, req, d);
+}
+
+static int decide(const writ_policy *t, const writ_verifier *v, uint32_t r,
+                  const char *method, const char *target, const char *authorization,
+                  const struct writ_request *req, writ_decision *d)
+{
+	char path[PATH_MAX_LEN + 1], why[160], desc[PATH_MAX_LEN + 128];
+	const char *realm = t->resources[r].indicator, *tok;
+	const struct t_route *route;
+	struct writ_request local;
+	size_t path_len, tok_len;
+	int rc;
 
 	rc = path_normalize(target, strlen(target), path, sizeof(path), &path_len, why, sizeof(why));
 	if (rc == WRIT_EINVAL) {

@@ -27,6 +27,7 @@
 
 #include "jws.h"
 #include "keysource.h"
+#include "route.h"
 #include "table.h"
 #include "token_cache.h"
 #include "util.h"
@@ -587,8 +588,7 @@ int writ_gateway_authorize(writ_gateway *g, const char *resource, const char *me
 	v = verifier_of(g, (size_t)r);
 	if (!v)
 		return WRIT_ENOMEM;
-	return writ_authorize(g->policy, v, g->policy->resources[r].indicator, method, target,
-	                      authorization, req, d);
+	return authorize_resource(g->policy, v, (uint32_t)r, method, target, authorization, req, d);
 }
 
 /* ---- state, for logs and metrics ---- */

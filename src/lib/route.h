@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "ast.h"
+#include "writ.h"
 
 struct loader;
 struct strmap;
@@ -77,5 +78,14 @@ bool route_requires_any(const struct t_route *r);
 size_t route_permissions(const struct t_route *r, const uint32_t **ids);
 /* The route as a canonical line, for traces and explanations. */
 const char *route_text(const struct t_route *r);
+
+/*
+ * writ_authorize() for resource r of t, which the caller has already found
+ * (r < t->nresources): for the gateway, which looks the resource up once,
+ * for its verifier and the decision alike (authorize.c).
+ */
+int authorize_resource(const struct writ_policy *t, const writ_verifier *v, uint32_t r,
+                       const char *method, const char *target, const char *authorization,
+                       const struct writ_request *req, writ_decision *d);
 
 #endif
