@@ -46,13 +46,27 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
  * input cannot hang writ; one byte more tells "too long"). NULL with errno
  * set when it cannot be read. */
 char *cli_read_token(const char *path, size_t *len);
+/* A whole file's bytes, NUL-terminated (*len does not count the NUL). NULL
+ * with errno set when it cannot be read. */
+char *cli_read_file(const char *path, size_t *len);
+/* The directory part of path with its slash, as a length (0: none). */
+size_t cli_dir_length(const char *path);
+/*
+ * Append to the list of n files the entries of directory dir whose names
+ * end in suffix (and are longer than it), dot-files left out, each joined to
+ * dir and in byte order of their names. -1 with errno set when dir cannot be
+ * read or memory runs out; the list is then unchanged.
+ */
+int cli_list_dir(const char *dir, const char *suffix, char ***files, size_t *n);
 /* A writ_clock_fn reading the double at arg (for --now). */
 double cli_fixed_clock(void *arg);
 
 /* Append v to a growing list of n strings; -1 when out of memory. */
 int cli_push(const char ***list, size_t *n, const char *v);
-/* Render every diagnostic to f. */
-void cli_print_diagnostics(FILE *f, const writ_diagnostics *diags, int quiet);
+/* Render diagnostic i to f, or "file: message" when it cannot be rendered. */
+void cli_print_diagnostic(FILE *f, const writ_diagnostics *diags, size_t i);
+/* Render the errors to f: warnings and infos, and their notes, are left out. */
+void cli_print_diagnostics(FILE *f, const writ_diagnostics *diags);
 /*
  * Load a policy for a command that needs one. On failure the diagnostics
  * are printed on stderr and EXIT_USAGE is returned.
@@ -62,5 +76,8 @@ int cli_load_policy(const char *cmd, const char *const *paths, size_t npaths,
 /* The same with a module directory (NULL: the default). */
 int cli_load_policy_ex(const char *cmd, const char *const *paths, size_t npaths,
                        const char *module_dir, writ_policy **out);
+/* The same, naming what is loaded in the error: "cannot load WHAT: ...". */
+int cli_load_policy_as(const char *cmd, const char *what, const char *const *paths,
+                       size_t npaths, const char *module_dir, writ_policy **out);
 
 #endif

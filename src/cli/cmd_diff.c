@@ -486,7 +486,7 @@ static int side_init(struct side *s, const writ_policy *p)
 	if (!(s->role_ids = malloc((total + 1) * sizeof(*s->role_ids))))
 		return -1;
 	for (i = 0; i < s->nroles; i++) {
-		for (g = 0; g < writ_role_grant_count(p, i); g++) {
+		for (g = 0; g < s->role_off[i + 1] - s->role_off[i]; g++) {
 			size_t res = 0, perm = 0;
 
 			writ_role_grant(p, i, g, &res, &perm);
@@ -930,21 +930,7 @@ static int parse(int argc, char **argv, struct diff_args *a)
 /* Load one side, printing its errors as writ lint does. */
 static int load(const char *which, const struct diff_args *a, int k, writ_policy **out)
 {
-	struct writ_load_options opts = {.size = sizeof(opts), .module_dir = a->module_dir};
-	writ_diagnostics *diags = writ_diagnostics_new();
-	int rc;
-
-	if (!diags) {
-		cli_error("diff", "%s", writ_strerror(WRIT_ENOMEM));
-		return EXIT_USAGE;
-	}
-	rc = writ_policy_load_ex(a->paths[k], a->npaths[k], &opts, diags, out);
-	if (rc != WRIT_OK) {
-		cli_print_diagnostics(stderr, diags, 1);
-		cli_error("diff", "cannot load the %s policy: %s", which, writ_strerror(rc));
-	}
-	writ_diagnostics_free(diags);
-	return rc == WRIT_OK ? EXIT_OK : EXIT_USAGE;
+	return cli_load_policy_as("diff", which, a->paths[k], a->npaths[k], a->module_dir, out);
 }
 
 static int run(int argc, char **argv)
@@ -964,8 +950,8 @@ static int run(int argc, char **argv)
 		goto out;
 	}
 	/* Both are loaded, so that one run reports the errors of both. */
-	status = load("old", &a, OLD, &p[OLD]);
-	if (load("new", &a, NEW, &p[NEW]) != EXIT_OK || status != EXIT_OK) {
+	status = load("the old policy", &a, OLD, &p[OLD]);
+	if (load("the new policy", &a, NEW, &p[NEW]) != EXIT_OK || status != EXIT_OK) {
 		status = EXIT_USAGE;
 		goto out;
 	}

@@ -1,7 +1,6 @@
 /* cmd_fmt.c: writ fmt: write policy files in their canonical layout. */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
@@ -41,50 +40,11 @@ static const char usage[] =
 
 enum fmt_mode { MODE_PRINT, MODE_CHECK, MODE_WRITE, MODE_DIFF };
 
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *s = NULL, *p;
-	size_t n = 0, cap = 0, got;
-	int err = 0;
-
-	if (!f)
-		return NULL;
-	for (;;) {
-		if (cap - n < 4096) {
-			cap = cap ? cap * 2 : 8192;
-			p = realloc(s, cap + 1);
-			if (!p) {
-				err = ENOMEM;
-				break;
-			}
-			s = p;
-		}
-		got = fread(s + n, 1, cap - n, f);
-		n += got;
-		if (got == 0) {
-			if (ferror(f))
-				err = EIO;
-			break;
-		}
-	}
-	fclose(f);
-	if (err) {
-		free(s);
-		errno = err;
-		return NULL;
-	}
-	s[n] = '\0';
-	*len = n;
-	return s;
-}
-
 /* The syntax errors of the file itself (E001 to E005): fmt refuses those
  * files, and prints their diagnostics. Errors about meaning are lint's. */
 static bool is_syntax_code(const char *code)
 {
-	return code[0] == 'E' && strcmp(code, "E001") >= 0 && strcmp(code, "E005") <= 0 &&
-	       strlen(code) == 4;
+	return strcmp(code, "E001") >= 0 && strcmp(code, "E005") <= 0 && strlen(code) == 4;
 }
 
 static int check_syntax(const char *path)
@@ -103,19 +63,13 @@ static int check_syntax(const char *path)
 	n = writ_diagnostics_count(diags);
 	for (i = 0; i < n; i++) {
 		const struct writ_diagnostic *d = writ_diagnostics_get(diags, i);
-		char *text;
 		if (d->severity != WRIT_SEVERITY_NOTE)
 			shown = d->severity == WRIT_SEVERITY_ERROR && is_syntax_code(d->code) &&
 			        strcmp(d->file, path) == 0;
 		if (!shown)
 			continue;
 		bad += d->severity == WRIT_SEVERITY_ERROR;
-		text = writ_diagnostic_render(diags, i);
-		if (text)
-			fputs(text, stderr);
-		else
-			fprintf(stderr, "%s: %s\n", d->file, d->message);
-		free(text);
+		cli_print_diagnostic(stderr, diags, i);
 	}
 	writ_diagnostics_free(diags);
 	if (bad)
@@ -281,8 +235,7 @@ out:
 
 static int write_in_place(const char *path, const char *text, size_t len)
 {
-	const char *slash = strrchr(path, '/');
-	size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
+	size_t dirlen = cli_dir_length(path);
 	struct stat st;
 	char *tmp;
 	FILE *f;
@@ -338,44 +291,17 @@ static int push_name(char ***list, size_t *n, char *name)
 	return 0;
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The files a PATH names: itself, or a directory's *.writ files in byte
- * order of their names, as the loader reads them. */
+ * order of their names, as the loader reads them. A directory that cannot
+ * be listed is kept as a PATH, for its reading to fail. */
 static int expand(const char *path, char ***files, size_t *n)
 {
 	struct stat st;
-	char **names = NULL;
-	size_t k = 0, i;
-	struct dirent *de;
-	DIR *dir;
 
 	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
 		return push_name(files, n, strdup(path));
-	dir = opendir(path);
-	if (!dir)
-		return push_name(files, n, strdup(path));
-	while ((de = readdir(dir))) {
-		size_t len = strlen(de->d_name);
-		char *full;
-		if (de->d_name[0] == '.' || len <= 5 || strcmp(de->d_name + len - 5, ".writ") != 0)
-			continue;
-		full = malloc(strlen(path) + len + 2);
-		if (!full)
-			break;
-		sprintf(full, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/", de->d_name);
-		if (push_name(&names, &k, full) != 0)
-			break;
-	}
-	closedir(dir);
-	qsort(names, k, sizeof(*names), name_cmp);
-	for (i = 0; i < k; i++)
-		if (push_name(files, n, names[i]) != 0)
-			return -1;
-	free(names);
+	if (cli_list_dir(path, ".writ", files, n) != 0)
+		return errno == ENOMEM ? -1 : push_name(files, n, strdup(path));
 	return 0;
 }
 
@@ -388,7 +314,7 @@ static int format_one(const char *path, enum fmt_mode mode, bool *changed)
 	int rc = -1;
 
 	*changed = false;
-	src = read_file(path, &len);
+	src = cli_read_file(path, &len);
 	if (!src) {
 		cli_error("fmt", "cannot read %s: %s", path, strerror(errno));
 		return -1;

@@ -165,19 +165,9 @@ static void print_human(const writ_diagnostics *diags, const bool *shown)
 {
 	size_t i, n = writ_diagnostics_count(diags);
 
-	for (i = 0; i < n; i++) {
-		char *text;
-		if (!shown[i])
-			continue;
-		text = writ_diagnostic_render(diags, i);
-		if (!text) {
-			const struct writ_diagnostic *d = writ_diagnostics_get(diags, i);
-			printf("%s: %s\n", d->file, d->message);
-			continue;
-		}
-		fputs(text, stdout);
-		free(text);
-	}
+	for (i = 0; i < n; i++)
+		if (shown[i])
+			cli_print_diagnostic(stdout, diags, i);
 }
 
 static int report(enum lint_format format, const writ_diagnostics *diags,

@@ -6,7 +6,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -126,24 +125,10 @@ static int parse(int argc, char **argv, struct test_args *a)
 	return 0;
 }
 
-static int name_order(const void *x, const void *y)
-{
-	return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
-static int ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n > m && strcmp(s + n - m, suffix) == 0;
-}
-
 /* The test files a path names: itself, or a directory's *.writ-test. */
 static int collect(const char *path, char ***files, size_t *nfiles)
 {
 	struct stat st;
-	struct dirent *e;
-	DIR *d;
 	size_t first = *nfiles;
 	char **grown;
 
@@ -153,40 +138,24 @@ static int collect(const char *path, char ***files, size_t *nfiles)
 	}
 	if (!S_ISDIR(st.st_mode)) {
 		grown = realloc(*files, (*nfiles + 1) * sizeof(*grown));
-		if (!grown || !(grown[*nfiles] = strdup(path)))
+		if (!grown)
 			goto oom;
 		*files = grown;
+		if (!(grown[*nfiles] = strdup(path)))
+			goto oom;
 		(*nfiles)++;
 		return 0;
 	}
-	d = opendir(path);
-	if (!d) {
+	if (cli_list_dir(path, ".writ-test", files, nfiles) != 0) {
+		if (errno == ENOMEM)
+			goto oom;
 		cli_error("test", "cannot read %s: %s", path, strerror(errno));
 		return -1;
 	}
-	while ((e = readdir(d)) != NULL) {
-		size_t len = strlen(path);
-		if (e->d_name[0] == '.' || !ends_with(e->d_name, ".writ-test"))
-			continue;
-		grown = realloc(*files, (*nfiles + 1) * sizeof(*grown));
-		if (!grown) {
-			closedir(d);
-			goto oom;
-		}
-		*files = grown;
-		if (asprintf(&grown[*nfiles], "%s%s%s", path,
-		             len && path[len - 1] == '/' ? "" : "/", e->d_name) < 0) {
-			closedir(d);
-			goto oom;
-		}
-		(*nfiles)++;
-	}
-	closedir(d);
 	if (*nfiles == first) {
 		cli_error("test", "no *.writ-test files in %s", path);
 		return -1;
 	}
-	qsort(*files + first, *nfiles - first, sizeof(**files), name_order);
 	return 0;
 oom:
 	cli_error("test", "%s", writ_strerror(WRIT_ENOMEM));
@@ -210,7 +179,7 @@ static char *format_string(const char *fmt, ...)
 /* Do two scope lists hold the same scopes? Order and spacing aside. */
 static int same_scopes(const char *x, const char *y)
 {
-	const char *p = x;
+	const char *p;
 
 	for (int pass = 0; pass < 2; pass++) {
 		const char *in = pass ? x : y;
@@ -239,19 +208,35 @@ static int same_scopes(const char *x, const char *y)
 	return 1;
 }
 
+/* A new private directory "$TMPDIR/writ-test-XXXXXX" (TMPDIR unset or
+ * empty: /tmp); NULL with errno set when it cannot be made. */
+static char *make_temp_dir(void)
+{
+	const char *base = getenv("TMPDIR");
+	char *dir = format_string("%s/writ-test-XXXXXX", base && *base ? base : "/tmp");
+
+	if (dir && !mkdtemp(dir)) {
+		int err = errno;
+
+		free(dir);
+		errno = err;
+		return NULL;
+	}
+	return dir;
+}
+
 /* The ephemeral ES256 key: generated into a private temporary directory,
  * loaded, and the file removed at once. */
 static int runner_key(struct runner *r)
 {
-	const char *base = getenv("TMPDIR");
 	char *dir = NULL, *pem = NULL, *jwk = NULL, *set = NULL, err[512];
 	int rc = -1;
 
 	if (r->signer || r->key_failed)
 		return r->signer ? 0 : -1;
 	r->key_failed = 1;
-	dir = format_string("%s/writ-test-XXXXXX", base && *base ? base : "/tmp");
-	if (!dir || !mkdtemp(dir)) {
+	dir = make_temp_dir();
+	if (!dir) {
 		cli_error("test", "cannot make a temporary directory for the test key: %s",
 		          strerror(errno));
 		goto out;
@@ -474,7 +459,6 @@ static int run_test(struct runner *r, const writ_policy *p, struct outcome *o)
  * since every token needs an iss. */
 static int load_policy(const struct tf_file *tf, const char *module_dir, writ_policy **out)
 {
-	const char *base = getenv("TMPDIR");
 	char *dir = NULL, *extra = NULL;
 	const char **paths = NULL;
 	FILE *f;
@@ -488,8 +472,8 @@ static int load_policy(const struct tf_file *tf, const char *module_dir, writ_po
 	*out = NULL;
 	status = EXIT_USAGE;
 	paths = calloc(tf->npolicies + 1, sizeof(*paths));
-	dir = format_string("%s/writ-test-XXXXXX", base && *base ? base : "/tmp");
-	if (!paths || !dir || !mkdtemp(dir) ||
+	dir = make_temp_dir();
+	if (!paths || !dir ||
 	    !(extra = format_string("%s/test-issuer.writ", dir)))
 		goto out;
 	f = fopen(extra, "w");
@@ -516,36 +500,8 @@ out:
 
 /* ---- reports ---- */
 
-/* A test's name as the file writes it, quotes and backslashes escaped. */
-static void print_name(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			putchar('\\');
-		putchar(*s);
-	}
-	putchar('"');
-}
-
-static void report_human(const struct outcome *o, size_t n)
-{
-	size_t i, j, failed = 0;
-
-	for (i = 0; i < n; i++) {
-		failed += o[i].nfailures > 0;
-		for (j = 0; j < o[i].nfailures; j++) {
-			const struct failure *f = &o[i].failures[j];
-			printf("%s:%u:%u: test ", o[i].file->path, f->a->line, f->a->column);
-			print_name(o[i].test->name);
-			printf(": %s: expected %s, got %s\n", kind_names[f->a->kind], f->expected,
-			       f->actual);
-		}
-	}
-	printf("%zu passed, %zu failed\n", n - failed, failed);
-}
-
-/* A YAML double-quoted scalar. */
+/* A YAML double-quoted scalar. Also a test's name as the file writes it:
+ * quotes and backslashes escaped (names hold no control character). */
 static void yaml_string(const char *s)
 {
 	putchar('"');
@@ -559,6 +515,23 @@ static void yaml_string(const char *s)
 			putchar(c);
 	}
 	putchar('"');
+}
+
+static void report_human(const struct outcome *o, size_t n)
+{
+	size_t i, j, failed = 0;
+
+	for (i = 0; i < n; i++) {
+		failed += o[i].nfailures > 0;
+		for (j = 0; j < o[i].nfailures; j++) {
+			const struct failure *f = &o[i].failures[j];
+			printf("%s:%u:%u: test ", o[i].file->path, f->a->line, f->a->column);
+			yaml_string(o[i].test->name);
+			printf(": %s: expected %s, got %s\n", kind_names[f->a->kind], f->expected,
+			       f->actual);
+		}
+	}
+	printf("%zu passed, %zu failed\n", n - failed, failed);
 }
 
 /* TAP's test description: '#' (which starts a directive) and '\\'

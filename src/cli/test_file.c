@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "test_file.h"
 
 enum tok_type { TOK_EOF, TOK_WORD, TOK_STRING, TOK_LBRACE, TOK_RBRACE, TOK_SEMI };
@@ -122,11 +123,16 @@ static char *dup_range(struct scanner *s, const char *from, size_t len)
 /* A quoted string: \" and \\ are the only escapes; it ends on its line. */
 static int scan_string(struct scanner *s)
 {
-	char *buf = dup_range(s, "", 0), *grown;
+	const char *q = s->p + 1;
+	char *buf;
 	size_t n = 0;
 
+	/* The value is at most as long as the text up to the closing quote. */
+	while (q < s->end && *q != '"' && *q != '\n' && *q != '\r')
+		q += *q == '\\' && q + 1 < s->end ? 2 : 1;
+	buf = malloc((size_t)(q - s->p));
 	if (!buf)
-		return -1;
+		return oom(s);
 	advance_char(s);
 	for (;;) {
 		char c;
@@ -157,16 +163,10 @@ static int scan_string(struct scanner *s)
 			         "control character in a string");
 			return -1;
 		}
-		grown = realloc(buf, n + 2);
-		if (!grown) {
-			free(buf);
-			return oom(s);
-		}
-		buf = grown;
 		buf[n++] = c;
-		buf[n] = '\0';
 		advance_char(s);
 	}
+	buf[n] = '\0';
 	s->tok.text = buf;
 	return 0;
 }
@@ -472,17 +472,9 @@ static int parse_test(struct scanner *s, struct tf_file *f)
 	return next(s);
 }
 
-/* The directory part of path, with its slash ("" for none). */
-static size_t dir_length(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	return slash ? (size_t)(slash - path) + 1 : 0;
-}
-
 static int add_policy(struct scanner *s, struct tf_file *f, const char *rel)
 {
-	size_t dlen = rel[0] == '/' ? 0 : dir_length(f->path);
+	size_t dlen = rel[0] == '/' ? 0 : cli_dir_length(f->path);
 	char **grown = realloc(f->policies, (f->npolicies + 1) * sizeof(*grown));
 	char *full;
 
@@ -528,38 +520,13 @@ static int parse_policy(struct scanner *s, struct tf_file *f)
 
 static char *read_all(const char *path, size_t *len, FILE *err)
 {
-	FILE *in = fopen(path, "rb");
-	char *buf = NULL, *grown;
-	size_t cap = 0, n = 0, got;
+	char *buf = cli_read_file(path, len);
 
-	if (!in) {
-		fprintf(err, "writ test: cannot read %s: %s\n", path, strerror(errno));
-		return NULL;
-	}
-	do {
-		if (cap - n < 4096) {
-			grown = realloc(buf, cap + 65536);
-			if (!grown) {
-				fprintf(err, "writ test: out of memory\n");
-				free(buf);
-				fclose(in);
-				return NULL;
-			}
-			buf = grown;
-			cap += 65536;
-		}
-		got = fread(buf + n, 1, cap - n - 1, in);
-		n += got;
-	} while (got > 0);
-	if (ferror(in)) {
-		fprintf(err, "writ test: cannot read %s: %s\n", path, strerror(errno));
-		free(buf);
-		buf = NULL;
-	}
-	fclose(in);
-	if (buf) {
-		buf[n] = '\0';
-		*len = n;
+	if (!buf) {
+		if (errno == ENOMEM)
+			fprintf(err, "writ test: out of memory\n");
+		else
+			fprintf(err, "writ test: cannot read %s: %s\n", path, strerror(errno));
 	}
 	return buf;
 }
@@ -608,13 +575,9 @@ int tf_file_parse(const char *path, FILE *err, struct tf_file *f)
 		fprintf(err, "%s: error: no tests in this file\n", path);
 		s.failed = -1;
 	}
-	if (!s.failed && f->npolicies == 0 && add_policy(&s, f, ".") == 0) {
-		/* The default policy is the file's directory: "./" with no directory. */
-		if (dir_length(path) > 0) {
-			char *p = f->policies[0];
-			p[strlen(p) - 1] = '\0'; /* "dir/." becomes "dir/" */
-		}
-	}
+	/* The default policy is the file's directory: "dir/", or "." with none. */
+	if (!s.failed && f->npolicies == 0)
+		add_policy(&s, f, cli_dir_length(path) > 0 ? "" : ".");
 	free(s.tok.text);
 	free(data);
 	return s.failed;

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -74,6 +75,118 @@ char *cli_read_token(const char *path, size_t *len)
 	return buf;
 }
 
+char *cli_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *s = NULL, *p;
+	size_t n = 0, cap = 0, got;
+	int err = 0;
+
+	if (!f)
+		return NULL;
+	for (;;) {
+		if (cap - n < 4096) {
+			cap = cap ? cap * 2 : 8192;
+			p = realloc(s, cap + 1);
+			if (!p) {
+				err = ENOMEM;
+				break;
+			}
+			s = p;
+		}
+		errno = 0;
+		got = fread(s + n, 1, cap - n, f);
+		n += got;
+		if (got == 0) {
+			if (ferror(f))
+				err = errno ? errno : EIO;
+			break;
+		}
+	}
+	fclose(f);
+	if (err) {
+		free(s);
+		errno = err;
+		return NULL;
+	}
+	s[n] = '\0';
+	*len = n;
+	return s;
+}
+
+size_t cli_dir_length(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? (size_t)(slash - path) + 1 : 0;
+}
+
+static int name_order(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int cli_list_dir(const char *dir, const char *suffix, char ***files, size_t *n)
+{
+	size_t dlen = strlen(dir), slen = strlen(suffix), k = 0, i;
+	const char *sep = dlen && dir[dlen - 1] == '/' ? "" : "/";
+	char **names = NULL, **grown;
+	struct dirent *de;
+	DIR *d;
+	int err = 0;
+
+	d = opendir(dir);
+	if (!d)
+		return -1;
+	for (;;) {
+		size_t len;
+		char *full;
+
+		errno = 0;
+		de = readdir(d);
+		if (!de) {
+			err = errno;
+			break;
+		}
+		len = strlen(de->d_name);
+		if (de->d_name[0] == '.' || len <= slen ||
+		    strcmp(de->d_name + len - slen, suffix) != 0)
+			continue;
+		grown = realloc(names, (k + 1) * sizeof(*grown));
+		full = grown ? malloc(dlen + strlen(sep) + len + 1) : NULL;
+		if (grown)
+			names = grown;
+		if (!full) {
+			err = ENOMEM;
+			break;
+		}
+		sprintf(full, "%s%s%s", dir, sep, de->d_name);
+		names[k++] = full;
+	}
+	closedir(d);
+	if (!err && k > 0) {
+		grown = realloc(*files, (*n + k) * sizeof(*grown));
+		if (!grown)
+			err = ENOMEM;
+		else
+			*files = grown;
+	}
+	if (err) {
+		for (i = 0; i < k; i++)
+			free(names[i]);
+		free(names);
+		errno = err;
+		return -1;
+	}
+	/* One directory: the same prefix, so the names' byte order. */
+	if (k > 1)
+		qsort(names, k, sizeof(*names), name_order);
+	for (i = 0; i < k; i++)
+		(*files)[(*n)++] = names[i];
+	free(names);
+	return 0;
+}
+
 double cli_fixed_clock(void *arg)
 {
 	return *(const double *)arg;
@@ -90,28 +203,34 @@ int cli_push(const char ***list, size_t *n, const char *v)
 	return 0;
 }
 
-void cli_print_diagnostics(FILE *f, const writ_diagnostics *diags, int quiet)
+void cli_print_diagnostic(FILE *f, const writ_diagnostics *diags, size_t i)
+{
+	char *text = writ_diagnostic_render(diags, i);
+
+	if (!text) {
+		const struct writ_diagnostic *d = writ_diagnostics_get(diags, i);
+
+		fprintf(f, "%s: %s\n", d->file, d->message);
+		return;
+	}
+	fputs(text, f);
+	free(text);
+}
+
+void cli_print_diagnostics(FILE *f, const writ_diagnostics *diags)
 {
 	size_t i, n = writ_diagnostics_count(diags);
 	int skipping = 0;
 
 	for (i = 0; i < n; i++) {
 		const struct writ_diagnostic *d = writ_diagnostics_get(diags, i);
-		char *text;
 
-		/* Quiet drops warnings and infos, and the notes that belong to them. */
+		/* Drop warnings and infos, and the notes that belong to them. */
 		if (d->severity != WRIT_SEVERITY_NOTE)
-			skipping = quiet && (d->severity == WRIT_SEVERITY_WARNING ||
-			                     d->severity == WRIT_SEVERITY_INFO);
-		if (skipping)
-			continue;
-		text = writ_diagnostic_render(diags, i);
-		if (!text) {
-			fprintf(f, "%s: %s\n", d->file, d->message);
-			continue;
-		}
-		fputs(text, f);
-		free(text);
+			skipping = d->severity == WRIT_SEVERITY_WARNING ||
+			           d->severity == WRIT_SEVERITY_INFO;
+		if (!skipping)
+			cli_print_diagnostic(f, diags, i);
 	}
 }
 
@@ -124,6 +243,12 @@ int cli_load_policy(const char *cmd, const char *const *paths, size_t npaths,
 int cli_load_policy_ex(const char *cmd, const char *const *paths, size_t npaths,
                        const char *module_dir, writ_policy **out)
 {
+	return cli_load_policy_as(cmd, "the policy", paths, npaths, module_dir, out);
+}
+
+int cli_load_policy_as(const char *cmd, const char *what, const char *const *paths,
+                       size_t npaths, const char *module_dir, writ_policy **out)
+{
 	struct writ_load_options opts = { .size = sizeof(opts), .module_dir = module_dir };
 	writ_diagnostics *diags = writ_diagnostics_new();
 	int rc;
@@ -134,8 +259,8 @@ int cli_load_policy_ex(const char *cmd, const char *const *paths, size_t npaths,
 	}
 	rc = writ_policy_load_ex(paths, npaths, &opts, diags, out);
 	if (rc != WRIT_OK) {
-		cli_print_diagnostics(stderr, diags, 1);
-		cli_error(cmd, "cannot load the policy: %s", writ_strerror(rc));
+		cli_print_diagnostics(stderr, diags);
+		cli_error(cmd, "cannot load %s: %s", what, writ_strerror(rc));
 	}
 	writ_diagnostics_free(diags);
 	return rc == WRIT_OK ? EXIT_OK : EXIT_USAGE;
