@@ -72,9 +72,8 @@ struct request {
 	struct MHD_Connection *conn;
 	char peer[INET6_ADDRSTRLEN];
 	char *body;
-	size_t len;
-	bool too_large;
-	size_t discarded; /* bytes read past MAX_BODY */
+	size_t len;       /* of the body (kept for the token endpoint only) */
+	size_t discarded; /* bytes read past MAX_BODY: 413 once it ends */
 	/* The token request, once its headers and body are in. */
 	char *auth[MAX_AUTH_HEADERS];
 	size_t nauth;
@@ -860,14 +859,16 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		return start(c, rq, method);
 	}
 	if (*upload_size) {
-		if (rq->len + *upload_size > MAX_BODY) {
+		if (rq->discarded || rq->len + *upload_size > MAX_BODY) {
 			/* Read on to answer 413 when the body ends, unless it
-			 * does not: an endless body is cut off. */
-			rq->too_large = true;
+			 * does not: everything past the limit counts, so an
+			 * endless body is cut off however it is chunked. */
 			rq->discarded += *upload_size;
 			if (rq->discarded > MAX_DISCARD)
 				return MHD_NO;
-		} else if (!rq->too_large) {
+		} else if (rq->ep != EP_TOKEN) {
+			rq->len += *upload_size; /* only the token endpoint reads a body */
+		} else {
 			char *b = realloc(rq->body, rq->len + *upload_size);
 			if (!b)
 				return MHD_NO;
@@ -878,7 +879,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (rq->too_large)
+	if (rq->discarded)
 		return refuse(c, rq, 413, OUT_PAYLOAD_TOO_LARGE, "invalid_request",
 		              "the body is larger than 16 KiB", "Connection", "close");
 	if (rq->ep == EP_TOKEN)

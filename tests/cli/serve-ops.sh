@@ -388,6 +388,25 @@ if start_server slow --policy "$tmp/slow" --threads 2 --max-auth-failures 0; the
 			fail "the endless body was answered, not cut off"
 	fi
 
+	# --- Small chunks after the body went over the limit are cut off too:
+	# a 10 KiB chunk, another that passes 16 KiB, then 1 KiB chunks
+	# for ever (each of which alone would still fit). ---
+	if [ "$have_bash" = yes ]; then
+		start=$(date +%s)
+		timeout 20 bash -c 'trap "" PIPE; exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 3
+			printf "POST /oidc/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n" >&3
+			big=$(head -c 10240 /dev/zero | tr "\0" a)
+			small=$(head -c 1024 /dev/zero | tr "\0" a)
+			printf "2800\r\n%s\r\n2800\r\n%s\r\n" "$big" "$big" >&3
+			while printf "400\r\n%s\r\n" "$small" >&3; do :; done 2>/dev/null
+			exit 0' sh "$port"
+		rc=$?
+		took=$(($(date +%s) - start))
+		checks=$((checks + 1))
+		[ "$rc" -eq 0 ] && [ "$took" -le 10 ] ||
+			fail "small chunks after an oversized body were read for ${took} s (exit $rc)"
+	fi
+
 	# --- A stop does not wait for an idle keep-alive connection. ---
 	if [ "$have_bash" = yes ]; then
 		bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 3
