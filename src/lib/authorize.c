@@ -120,7 +120,7 @@ static int allow(writ_decision *d)
 static int refuse(writ_decision *d, const char *realm, unsigned status, const char *error,
                   const char *description, const char *scope)
 {
-	size_t need = 0;
+	struct buf b;
 	int rc;
 
 	d->status = status;
@@ -130,15 +130,13 @@ static int refuse(writ_decision *d, const char *realm, unsigned status, const ch
 		goto oom;
 	if (!error)
 		description = scope = NULL;
-	rc = bearer_challenge(realm, error, description, scope, NULL, 0, &need);
-	if (rc != WRIT_OK && rc != WRIT_ERANGE)
-		goto fail;
-	if (!(d->challenge = malloc(need + 1)))
-		goto oom;
-	rc = bearer_challenge(realm, error, description, scope, d->challenge, need + 1, NULL);
+	buf_init(&b);
+	rc = bearer_challenge_buf(&b, realm, error, description, scope);
+	if (rc == WRIT_OK && !(d->challenge = buf_steal(&b)))
+		rc = WRIT_ENOMEM;
+	buf_free(&b);
 	if (rc == WRIT_OK)
 		return WRIT_OK;
-fail:
 	decision_reset(d);
 	return rc;
 oom:
@@ -204,48 +202,6 @@ static int run_access(const writ_policy *t, long r, const struct t_route *route,
 
 static int decide(const writ_policy *t, const writ_verifier *v, uint32_t r,
                   const char *method, const char *target, const char *authorization,
-                  const struct writ_request *req, writ_decision *d);
-
-/* The decision emptied; are the arguments beside the resource usable? */
-static bool prepared(const writ_policy *t, const char *method, const char *target,
-                     const struct writ_request *req, writ_decision *d)
-{
-	decision_reset(d);
-	return t && method && method[0] && target && context_request_ok(req);
-}
-
-int writ_authorize(const writ_policy *t, const writ_verifier *v, const char *resource,
-                   const char *method, const char *target, const char *authorization,
-                   const struct writ_request *req, writ_decision *d)
-{
-	long r;
-
-	if (!d)
-		return WRIT_EINVAL;
-	if (!prepared(t, method, target, req, d))
-		return WRIT_EINVAL;
-	r = resource ? strmap_get(&t->resource_map, resource, strlen(resource))
-	             : t->default_resource;
-	if (r < 0)
-		return WRIT_ENORESOURCE;
-	if (!v)
-		return WRIT_EINVAL;
-	return decide(t, v, (uint32_t)r, method, target, authorization, req, d);
-}
-
-int authorize_resource(const writ_policy *t, const writ_verifier *v, uint32_t r,
-                       const char *method, const char *target, const char *authorization,
-                       const struct writ_request *req, writ_decision *d)
-{
-	if (!d)
-		return WRIT_EINVAL;
-	if (!prepared(t, method, target, req, d) || !v)
-		return WRIT_EINVAL;
-	return decide(t, v, r, method, target, authorization, req, d);
-}
-
-static int decide(const writ_policy *t, const writ_verifier *v, uint32_t r,
-                  const char *method, const char *target, const char *authorization,
                   const struct writ_request *req, writ_decision *d)
 {
 	char path[PATH_MAX_LEN + 1], why[160], desc[PATH_MAX_LEN + 128];
@@ -298,4 +254,36 @@ static int decide(const writ_policy *t, const writ_verifier *v, uint32_t r,
 	local.method = method;
 	local.path = path;
 	return run_access(t, r, route, d->token, &local, realm, d);
+}
+
+/* The decision emptied; are the arguments beside the resource usable? */
+static bool prepared(const writ_policy *t, const char *method, const char *target,
+                     const struct writ_request *req, writ_decision *d)
+{
+	decision_reset(d);
+	return t && method && method[0] && target && context_request_ok(req);
+}
+
+int authorize_resource(const writ_policy *t, const writ_verifier *v, long r,
+                       const char *method, const char *target, const char *authorization,
+                       const struct writ_request *req, writ_decision *d)
+{
+	if (!d)
+		return WRIT_EINVAL;
+	if (!prepared(t, method, target, req, d))
+		return WRIT_EINVAL;
+	if (r < 0)
+		return WRIT_ENORESOURCE;
+	if (!v)
+		return WRIT_EINVAL;
+	return decide(t, v, (uint32_t)r, method, target, authorization, req, d);
+}
+
+int writ_authorize(const writ_policy *t, const writ_verifier *v, const char *resource,
+                   const char *method, const char *target, const char *authorization,
+                   const struct writ_request *req, writ_decision *d)
+{
+	long r = resource ? writ_resource_find(t, resource) : writ_resource_default(t);
+
+	return authorize_resource(t, v, r, method, target, authorization, req, d);
 }

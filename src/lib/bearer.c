@@ -7,7 +7,6 @@
 
 #include "bearer.h"
 #include "util.h"
-#include "validate.h"
 #include "writ.h"
 
 /* RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" /
@@ -76,51 +75,55 @@ static bool error_ok(const char *e)
 	       strcmp(e, "insufficient_scope") == 0;
 }
 
+/* Scope-tokens separated by single spaces: what writ_check() accepts as a
+ * claim, which must not be empty here. */
 static bool scope_ok(const char *s)
 {
-	size_t i, n = strlen(s);
+	size_t n = strlen(s);
 
-	if (n == 0 || s[0] == ' ' || s[n - 1] == ' ')
-		return false;
-	for (i = 0; i < n; i++)
-		if (s[i] == ' ' ? s[i + 1] == ' ' : !scope_char((unsigned char)s[i]))
-			return false;
-	return true;
+	return n > 0 && writ_check(s, n, NULL, 0, NULL) == WRIT_OK;
+}
+
+int bearer_challenge_buf(struct buf *b, const char *realm, const char *error,
+                         const char *description, const char *scope)
+{
+	if (!realm || (error && !error_ok(error)) || (scope && !scope_ok(scope)) ||
+	    ((description || scope) && !error))
+		return WRIT_EINVAL;
+	buf_puts(b, "Bearer realm=");
+	put_quoted(b, realm);
+	if (error) {
+		buf_puts(b, ", error=\"");
+		buf_puts(b, error);
+		buf_putc(b, '"');
+	}
+	if (description) {
+		buf_puts(b, ", error_description=");
+		put_quoted(b, description);
+	}
+	if (scope) {
+		buf_puts(b, ", scope=\"");
+		buf_puts(b, scope);
+		buf_putc(b, '"');
+	}
+	return b->oom ? WRIT_ENOMEM : WRIT_OK;
 }
 
 int bearer_challenge(const char *realm, const char *error, const char *description,
                      const char *scope, char *out, size_t out_size, size_t *out_len)
 {
 	struct buf b;
-	int rc = WRIT_OK;
+	int rc;
 
 	if (out_len)
 		*out_len = 0;
 	if (out && out_size)
 		out[0] = '\0';
-	if (!realm || (!out && out_size) || (error && !error_ok(error)) ||
-	    (scope && !scope_ok(scope)) || ((description || scope) && !error))
+	if (!out && out_size)
 		return WRIT_EINVAL;
 	buf_init(&b);
-	buf_puts(&b, "Bearer realm=");
-	put_quoted(&b, realm);
-	if (error) {
-		buf_puts(&b, ", error=\"");
-		buf_puts(&b, error);
-		buf_putc(&b, '"');
-	}
-	if (description) {
-		buf_puts(&b, ", error_description=");
-		put_quoted(&b, description);
-	}
-	if (scope) {
-		buf_puts(&b, ", scope=\"");
-		buf_puts(&b, scope);
-		buf_putc(&b, '"');
-	}
-	if (b.oom) {
-		rc = WRIT_ENOMEM;
-	} else {
+	rc = bearer_challenge_buf(&b, realm, error, description, scope);
+	if (rc == WRIT_OK) {
 		if (out_len)
 			*out_len = b.len;
 		if (b.len + 1 > out_size)

@@ -41,4 +41,11 @@ int bearer_token(const char *header, size_t len, const char **token, size_t *tok
 int bearer_challenge(const char *realm, const char *error, const char *description,
                      const char *scope, char *out, size_t out_size, size_t *out_len);
 
+struct buf;
+
+/* The same value appended to b (util.h): WRIT_OK, WRIT_EINVAL (b
+ * untouched) or WRIT_ENOMEM (b.oom). */
+int bearer_challenge_buf(struct buf *b, const char *realm, const char *error,
+                         const char *description, const char *scope);
+
 #endif

@@ -16,7 +16,6 @@
 
 #include <curl/curl.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -43,7 +42,6 @@ enum {
  * default list. The own issuer's keys carry their alg. */
 #define DEFAULT_ALGS ((1u << JWS_ES256) | (1u << JWS_RS256) | (1u << JWS_EDDSA))
 #define ALL_ALGS ((1u << JWS_ALG_COUNT) - 1)
-#define ALL_ALG_NAMES "ES256,ES384,RS256,PS256,EdDSA"
 
 struct gw_issuer {
 	struct key_source src;         /* first: the verifier's handle */
@@ -95,20 +93,6 @@ static bool monotonic_cond(pthread_cond_t *c)
 	ok = pthread_condattr_setclock(&a, CLOCK_MONOTONIC) == 0 && pthread_cond_init(c, &a) == 0;
 	pthread_condattr_destroy(&a);
 	return ok;
-}
-
-static void put_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void put_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
 }
 
 /* ---- fetching ---- */
@@ -194,7 +178,7 @@ static writ_keyset *fetch_jwks(const struct gw_issuer *is, long *max_age, char *
 	buf_init(&f.body);
 	f.max_age = -1;
 	if (!c) {
-		put_err(why, whylen, "out of memory");
+		put_reason(why, whylen, "out of memory");
 		return NULL;
 	}
 	curl_easy_setopt(c, CURLOPT_URL, is->url);
@@ -217,16 +201,16 @@ static writ_keyset *fetch_jwks(const struct gw_issuer *is, long *max_age, char *
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_cleanup(c);
 	if (f.too_big || rc == CURLE_FILESIZE_EXCEEDED)
-		put_err(why, whylen, "the key set is larger than %d bytes", MAX_JWKS_BYTES);
+		put_reason(why, whylen, "the key set is larger than %d bytes", MAX_JWKS_BYTES);
 	else if (f.body.oom)
-		put_err(why, whylen, "out of memory");
+		put_reason(why, whylen, "out of memory");
 	else if (rc != CURLE_OK)
-		put_err(why, whylen, "%s", curl_err[0] ? curl_err : curl_easy_strerror(rc));
+		put_reason(why, whylen, "%s", curl_err[0] ? curl_err : curl_easy_strerror(rc));
 	else if (status != 200)
-		put_err(why, whylen, "HTTP status %ld", status);
+		put_reason(why, whylen, "HTTP status %ld", status);
 	else if (writ_keyset_load(f.body.data ? f.body.data : "", f.body.len, &keys, keyerr,
 	                          sizeof(keyerr)) != WRIT_OK)
-		put_err(why, whylen, "%s", keyerr);
+		put_reason(why, whylen, "%s", keyerr);
 	buf_free(&f.body);
 	*max_age = f.no_cache ? 0 : f.max_age;
 	return keys;
@@ -428,7 +412,7 @@ static int add_trust(struct writ_gateway *g, const struct t_trust *tt,
 	if (!tt->url) {
 		rc = writ_keyset_load_file(tt->jwks, &is->src.keys, why, sizeof(why));
 		if (rc != WRIT_OK)
-			put_err(err, errlen, "trusted issuer %s: %s", tt->issuer, why);
+			put_reason(err, errlen, "trusted issuer %s: %s", tt->issuer, why);
 		return rc;
 	}
 	is->url = tt->jwks;
@@ -453,22 +437,22 @@ int writ_gateway_new(const writ_policy *policy, const struct writ_gateway_option
 		return WRIT_EINVAL;
 	*out = NULL;
 	if (!policy || (opt && opt->size < sizeof(size_t))) {
-		put_err(err, errlen, "invalid arguments");
+		put_reason(err, errlen, "invalid arguments");
 		return WRIT_EINVAL;
 	}
 	if (opt)
 		memcpy(&o, opt, opt->size < sizeof(o) ? opt->size : sizeof(o));
 	if (o.own_keys && !policy->issuer) {
-		put_err(err, errlen, "own keys were given, but the policy has no issuer");
+		put_reason(err, errlen, "own keys were given, but the policy has no issuer");
 		return WRIT_EINVAL;
 	}
 	if (!o.own_keys && !policy->ntrusts) {
-		put_err(err, errlen, "the policy trusts no issuer: add a trust block naming one and its JWKS");
+		put_reason(err, errlen, "the policy trusts no issuer: add a trust block naming one and its JWKS");
 		return WRIT_EINVAL;
 	}
 	pthread_once(&curl_once, curl_setup);
 	if (!curl_ready) {
-		put_err(err, errlen, "libcurl could not be initialized");
+		put_reason(err, errlen, "libcurl could not be initialized");
 		return WRIT_ENOMEM;
 	}
 	g = calloc(1, sizeof(*g));
@@ -507,7 +491,7 @@ int writ_gateway_new(const writ_policy *policy, const struct writ_gateway_option
 	*out = g;
 	return WRIT_OK;
 oom:
-	put_err(err, errlen, "out of memory");
+	put_reason(err, errlen, "out of memory");
 	writ_gateway_free(g);
 	return WRIT_ENOMEM;
 }
@@ -550,7 +534,6 @@ static writ_verifier *make_verifier(writ_gateway *g, size_t r)
 
 	if (v && (verifier_set_sources(v, g->sources, g->nissuers) != WRIT_OK ||
 	          writ_verifier_set_audience(v, g->policy->resources[r].indicator) != WRIT_OK ||
-	          writ_verifier_set_algorithms(v, ALL_ALG_NAMES) != WRIT_OK ||
 	          writ_verifier_set_cache(v, g->cache_entries) != WRIT_OK)) {
 		writ_verifier_free(v);
 		v = NULL;
@@ -577,18 +560,17 @@ int writ_gateway_authorize(writ_gateway *g, const char *resource, const char *me
                            const char *target, const char *authorization,
                            const struct writ_request *req, writ_decision *d)
 {
-	const writ_verifier *v;
+	const writ_verifier *v = NULL;
 	long r;
 
 	if (!g || !d)
 		return WRIT_EINVAL;
 	r = resource ? writ_resource_find(g->policy, resource) : writ_resource_default(g->policy);
-	if (r < 0) /* refused, the decision emptied, as writ_authorize() does */
-		return writ_authorize(g->policy, NULL, resource, method, target, authorization, req, d);
-	v = verifier_of(g, (size_t)r);
-	if (!v)
+	/* No resource: no verifier; authorize_resource() refuses it, the
+	 * decision emptied, as writ_authorize() does. */
+	if (r >= 0 && !(v = verifier_of(g, (size_t)r)))
 		return WRIT_ENOMEM;
-	return authorize_resource(g->policy, v, (uint32_t)r, method, target, authorization, req, d);
+	return authorize_resource(g->policy, v, r, method, target, authorization, req, d);
 }
 
 /* ---- state, for logs and metrics ---- */

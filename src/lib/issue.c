@@ -29,6 +29,7 @@
 #include "form.h"
 #include "mint.h"
 #include "secret.h"
+#include "table.h"
 #include "util.h"
 #include "validate.h"
 #include "writ.h"
@@ -367,8 +368,7 @@ static int grant_and_sign(const writ_policy *p, const writ_signer *s,
                           long res, const char *scope, writ_reply *r)
 {
 	struct writ_request wr;
-	size_t scope_len = scope ? strlen(scope) : 0, cap, glen = 0;
-	const char *def;
+	size_t scope_len = scope ? strlen(scope) : 0, cap, def_len, glen = 0;
 	char *granted, *token = NULL;
 	json_t *v;
 	int rc;
@@ -378,8 +378,8 @@ static int grant_and_sign(const writ_policy *p, const writ_signer *s,
 	wr.peer = req->peer;
 	wr.now = req->now;
 	/* The grant is part of the request or of the default scopes. */
-	def = writ_resource_default_scope(p, (size_t)res);
-	cap = (def && strlen(def) > scope_len ? strlen(def) : scope_len) + 1;
+	def_len = p->resources[res].default_scope_len;
+	cap = (def_len > scope_len ? def_len : scope_len) + 1;
 	if (!(granted = malloc(cap)))
 		return WRIT_ENOMEM;
 	rc = writ_grant_request(p, WRIT_PRINCIPAL_APP, client, writ_resource_indicator(p, (size_t)res),

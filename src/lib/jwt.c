@@ -62,8 +62,9 @@ struct writ_verifier {
 	/* Tokens verified under this configuration; NULL when turned off.
 	 * Every setter of what it settled empties it. */
 	struct token_cache *cache;
-	/* Trusted issuers (keysource.h), in place of keys and issuer. */
-	struct key_source **sources;
+	/* Trusted issuers (keysource.h), in place of keys and issuer: the
+	 * caller's array, borrowed. */
+	struct key_source *const *sources;
 	size_t nsources;
 };
 
@@ -225,7 +226,6 @@ void writ_verifier_free(writ_verifier *v)
 	writ_keyset_unref(v->keyset);
 	free(v->issuer);
 	free(v->audience);
-	free(v->sources);
 	jws_digests_free(&v->digests);
 	token_cache_free(v->cache);
 	free(v);
@@ -245,17 +245,15 @@ int writ_verifier_set_keys(writ_verifier *v, writ_keyset *keys)
 
 int verifier_set_sources(writ_verifier *v, struct key_source *const *src, size_t n)
 {
-	struct key_source **copy;
+	size_t i;
 
 	if (!v || !src || !n)
 		return WRIT_EINVAL;
-	copy = malloc(n * sizeof(*copy));
-	if (!copy)
-		return WRIT_ENOMEM;
-	memcpy(copy, src, n * sizeof(*copy));
-	free(v->sources);
-	v->sources = copy;
+	v->sources = src;
 	v->nsources = n;
+	/* Each source's algs decide: the verifier-wide check lets all by. */
+	for (i = 0; i < JWS_ALG_COUNT; i++)
+		v->algs[i] = true;
 	token_cache_clear(v->cache);
 	return WRIT_OK;
 }
@@ -382,6 +380,13 @@ int writ_verifier_set_cache(writ_verifier *v, size_t entries)
 
 	if (!v || entries > TOKEN_CACHE_MAX)
 		return WRIT_EINVAL;
+	/* The size it has already: the same empty cache, without a new one. */
+	if (entries && v->cache &&
+	    (entries + TOKEN_CACHE_UNIT - 1) / TOKEN_CACHE_UNIT * TOKEN_CACHE_UNIT ==
+	        token_cache_capacity(v->cache)) {
+		token_cache_clear(v->cache);
+		return WRIT_OK;
+	}
 	if (entries && !(c = token_cache_new(entries)))
 		return WRIT_ENOMEM;
 	token_cache_free(v->cache);
@@ -726,9 +731,9 @@ static int check_times(const writ_verifier *v, double exp, double nbf, double ia
 }
 
 /* The claim rules, filling in tc (t->claims) as they pass. */
-static int check_claims(const writ_verifier *v, const struct key_source *src,
-                        struct token_claims *tc, writ_token *t)
+static int check_claims(const writ_verifier *v, struct token_claims *tc, writ_token *t)
 {
+	const struct key_source *src = tc->source;
 	json_t *c = tc->json, *scope = json_object_get(c, "scope");
 	const char *issuer = src ? src->issuer : v->issuer;
 	size_t issuer_len = src ? src->issuer_len : v->issuer_len;
@@ -776,12 +781,10 @@ static int cached(const writ_verifier *v, const struct token_key *key,
 	int rc;
 
 	/* Its key may have been withdrawn since: verify it again, as a miss. */
-	if (tc->source && atomic_load(&tc->source->generation) != tc->generation) {
-		token_cache_forget(v->cache, key, tc);
-		token_claims_unref(tc);
-		return WRIT_EAGAIN;
-	}
-	rc = check_times(v, tc->exp, tc->nbf, tc->iat, t);
+	if (tc->source && atomic_load(&tc->source->generation) != tc->generation)
+		rc = WRIT_EAGAIN;
+	else
+		rc = check_times(v, tc->exp, tc->nbf, tc->iat, t);
 	if (rc != WRIT_OK) {
 		token_cache_forget(v->cache, key, tc);
 		token_claims_unref(tc);
@@ -887,7 +890,7 @@ int writ_verify(const writ_verifier *v, const char *token, size_t len,
 	 * the entry is verified again on its next hit. */
 	t->claims->source = f.source;
 	t->claims->generation = f.generation;
-	rc = check_claims(v, f.source, t->claims, t);
+	rc = check_claims(v, t->claims, t);
 	/* Only successes are kept. */
 	if (rc == WRIT_OK && cacheable)
 		token_cache_insert(v->cache, &ckey, t->claims);

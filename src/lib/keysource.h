@@ -39,8 +39,12 @@ writ_keyset *key_source_keys(struct key_source *src, unsigned *generation);
  * generation when a kid of the old set is missing from the new one. */
 void key_source_replace(struct key_source *src, writ_keyset *keys);
 
-/* The sources replace the verifier's keys and issuer; it keeps pointers,
- * so they must outlive it. WRIT_OK, WRIT_EINVAL, WRIT_ENOMEM. */
+/* The sources replace the verifier's keys and issuer. The verifier borrows
+ * the array src itself, not a copy, and the sources it points to: both
+ * must outlive it. With sources, each source's algs decide which
+ * algorithms its keys may sign with: the verifier's own list
+ * (writ_verifier_set_algorithms) is opened to every algorithm, and a later
+ * call to it narrows what all the sources accept. WRIT_OK or WRIT_EINVAL. */
 int verifier_set_sources(writ_verifier *v, struct key_source *const *src, size_t n);
 
 #endif

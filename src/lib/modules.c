@@ -156,7 +156,8 @@ static void scope_note(const writ_context *ctx, const char *const *names, const 
 
 /* No arguments, under writ_authorize(): the route's requirement, every
  * permission (`requires`) or one of them (`requires any`). */
-static int scope_route(const writ_context *ctx, const char *claim, char *reason, size_t n)
+static int scope_route(const writ_context *ctx, const char *claim, size_t claim_len,
+                       char *reason, size_t n)
 {
 	const uint32_t *ids;
 	size_t nids = route_permissions(ctx->route, &ids), i;
@@ -164,7 +165,7 @@ static int scope_route(const writ_context *ctx, const char *claim, char *reason,
 
 	for (i = 0; i < nids; i++) {
 		const struct t_perm *p = &ctx->policy->perms[ids[i]];
-		bool held = scope_claim_holds(claim, strlen(claim), &p->name, 1, NULL) == WRIT_OK;
+		bool held = scope_claim_holds(claim, claim_len, &p->name, 1, NULL) == WRIT_OK;
 		if (any && held) {
 			put_reason(reason, n, "the route's scope %s is granted", p->name);
 			return WRIT_MODULE_SUCCESS;
@@ -188,21 +189,22 @@ static int scope_decide(const void *state, const writ_context *ctx, char *reason
 {
 	const struct strings *s = state;
 	const char *claim = ctx->token ? writ_token_scope(ctx->token) : NULL;
-	size_t missing = 0;
+	size_t missing = 0, claim_len;
 	int rc;
 
 	if (!claim) {
 		put_reason(reason, n, "%s", "no verified token");
 		return WRIT_MODULE_ERROR;
 	}
+	claim_len = strlen(claim);
 	if ((!s || s->n == 0) && ctx->route)
-		return scope_route(ctx, claim, reason, n);
+		return scope_route(ctx, claim, claim_len, reason, n);
 	if (!s || s->n == 0) {
 		put_reason(reason, n, "%s", "nothing required");
 		return WRIT_MODULE_SUCCESS;
 	}
 	/* The verifier validated the claim, scope_open() the arguments. */
-	rc = scope_claim_holds(claim, strlen(claim), (const char *const *)s->v, (size_t)s->n,
+	rc = scope_claim_holds(claim, claim_len, (const char *const *)s->v, (size_t)s->n,
 	                       &missing);
 	if (rc == WRIT_OK) {
 		put_reason(reason, n, "%s", "every required scope is granted");

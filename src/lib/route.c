@@ -113,7 +113,6 @@ static bool compile_route(struct writ_policy *t, const struct ast_resource *r,
 	out->perms = perms;
 	out->nperms = (uint32_t)i;
 	out->rule = rt->rule;
-	out->line = rt->sp.line;
 	out->order = order;
 	out->text = route_line_text(t, rt);
 	return out->text != NULL;
@@ -203,7 +202,7 @@ const struct t_route *route_match(const struct writ_policy *t, uint32_t resource
 
 bool route_unrouted_token(const struct writ_policy *t, uint32_t resource)
 {
-	return t && resource < t->nresources && t->resources[resource].unrouted_token;
+	return writ_route_unrouted_token(t, resource) != 0;
 }
 
 bool route_is_public(const struct t_route *r)

@@ -35,7 +35,6 @@ struct t_route {
 	uint32_t nperms;
 	enum ast_route_rule rule;
 	const char *text;             /* `route GET "/a/{id}" requires x`, for traces */
-	uint32_t line;                /* where it is declared */
 	uint32_t order;               /* declaration order in its resource */
 };
 
@@ -80,11 +79,16 @@ size_t route_permissions(const struct t_route *r, const uint32_t **ids);
 const char *route_text(const struct t_route *r);
 
 /*
- * writ_authorize() for resource r of t, which the caller has already found
- * (r < t->nresources): for the gateway, which looks the resource up once,
- * for its verifier and the decision alike (authorize.c).
+ * writ_authorize() for resource r of t, which the caller has already looked
+ * up (writ_resource_find() or writ_resource_default(): r < t->nresources,
+ * or negative when there is none): writ_authorize() itself, and the
+ * gateway, which looks the resource up once, for its verifier and the
+ * decision alike (authorize.c). The order of the answers: d NULL, then
+ * (with the decision emptied) bad arguments beside the resource give
+ * WRIT_EINVAL; a negative r WRIT_ENORESOURCE; v NULL WRIT_EINVAL. The
+ * gateway passes v NULL with a negative r, making no verifier for it.
  */
-int authorize_resource(const struct writ_policy *t, const writ_verifier *v, uint32_t r,
+int authorize_resource(const struct writ_policy *t, const writ_verifier *v, long r,
                        const char *method, const char *target, const char *authorization,
                        const struct writ_request *req, writ_decision *d);
 

@@ -31,7 +31,6 @@ _Static_assert(TOKEN_CACHE_MAX % TOKEN_CACHE_UNIT == 0 &&
                "the capacities are whole sets");
 
 struct entry {
-	uint64_t tag;  /* key bytes 8..15: a quick first test before the full compare */
 	uint64_t used; /* 0: empty; otherwise the shard's clock when last used */
 	struct token_claims *claims;
 	struct token_key key;
@@ -65,7 +64,7 @@ struct token_claims *token_claims_new(json_t *json)
 	return c;
 }
 
-struct token_claims *token_claims_ref(struct token_claims *c)
+static struct token_claims *token_claims_ref(struct token_claims *c)
 {
 	if (c)
 		atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
@@ -167,16 +166,17 @@ static struct entry *set_of(const struct token_cache *c, struct shard *s,
 	return s->sets + (size_t)(h % c->nsets) * TOKEN_CACHE_WAYS;
 }
 
-/* The way of set that holds key, or NULL. With the shard locked. The tag
- * only narrows the search; the decision is the full, constant-time
- * compare. */
+/* The way of set that holds key, or NULL. With the shard locked. Key
+ * bytes 8..15 (not those that picked the shard and set) are a quick first
+ * test that only narrows the search; the decision is the full,
+ * constant-time compare. */
 static struct entry *find(struct entry *set, const struct token_key *key)
 {
 	uint64_t tag = key_word(key, 8);
 	int w;
 
 	for (w = 0; w < TOKEN_CACHE_WAYS; w++)
-		if (set[w].used && set[w].tag == tag &&
+		if (set[w].used && key_word(&set[w].key, 8) == tag &&
 		    CRYPTO_memcmp(set[w].key.b, key->b, sizeof(key->b)) == 0)
 			return &set[w];
 	return NULL;
@@ -227,7 +227,6 @@ void token_cache_insert(struct token_cache *c, const struct token_key *key,
 		e = victim(set);
 		old = e->claims;
 		e->key = *key;
-		e->tag = key_word(key, 8);
 		e->claims = token_claims_ref(claims);
 	}
 	e->used = ++s->clock;

@@ -63,7 +63,6 @@ struct token_claims {
 /* New claims holding json's reference (with refs 1); NULL when out of
  * memory, and then json is untouched. */
 struct token_claims *token_claims_new(json_t *json);
-struct token_claims *token_claims_ref(struct token_claims *c);
 /* The last reference frees the claims; NULL is a harmless no-op. */
 void token_claims_unref(struct token_claims *c);
 
