@@ -13,7 +13,6 @@
 #ifndef WRIT_SERVE_H
 #define WRIT_SERVE_H
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -39,9 +38,8 @@ struct served {
 	size_t jwks_len, metadata_len;
 	/* Paths, from the issuer identifier's path (e.g. "/oidc"). */
 	char *token_path, *jwks_path, *oidc_config_path, *as_metadata_path;
-	/* /authz: the served keys, and the gateway deciding with them and the
-	 * policy's trusted issuers. */
-	writ_keyset *keys;
+	/* /authz: the gateway deciding with the served keys and the policy's
+	 * trusted issuers. */
 	writ_gateway *gateway;
 };
 

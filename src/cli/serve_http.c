@@ -64,7 +64,6 @@ static const char *authz_resource;
 /* One request's state between libmicrohttpd's calls, made when its
  * request line is read (request_begin). */
 struct request {
-	bool started;  /* the handler has seen it */
 	bool prefixed; /* under --authz-prefix */
 	enum endpoint ep;
 	struct timespec start;
@@ -382,9 +381,13 @@ static enum MHD_Result answer_get(struct MHD_Connection *c, struct request *rq)
 	}
 }
 
+/* The headers a decision reads, found in one pass over the request's: the
+ * Authorization headers (two already mean refusal) and, for /authz, the
+ * first X-Original-Method and X-Original-URI. */
 struct auth_headers {
 	const char *v[MAX_AUTH_HEADERS];
 	size_t n;
+	const char *method, *uri;
 };
 
 static enum MHD_Result count_auth(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -397,6 +400,10 @@ static enum MHD_Result count_auth(void *cls, enum MHD_ValueKind kind, const char
 		if (a->n < MAX_AUTH_HEADERS)
 			a->v[a->n] = value ? value : "";
 		a->n++;
+	} else if (!a->method && strcasecmp(key, "X-Original-Method") == 0) {
+		a->method = value ? value : "";
+	} else if (!a->uri && strcasecmp(key, "X-Original-URI") == 0) {
+		a->uri = value ? value : "";
 	}
 	return MHD_YES;
 }
@@ -499,7 +506,7 @@ static void slow_stop(void)
  * while the connection is suspended. */
 static bool copy_auth(struct MHD_Connection *c, struct request *rq)
 {
-	struct auth_headers auth = { { NULL }, 0 };
+	struct auth_headers auth = { { NULL }, 0, NULL, NULL };
 	size_t i;
 
 	MHD_get_connection_values(c, MHD_HEADER_KIND, count_auth, &auth);
@@ -672,6 +679,38 @@ static int query_param(const char *target, const char *name, char *out, size_t o
 	return found;
 }
 
+/* Each HTTP thread's decision, reused request after request (writ.h: a
+ * decision is reset by each call given it), freed when the thread ends. */
+static pthread_key_t decision_key;
+static pthread_once_t decision_once = PTHREAD_ONCE_INIT;
+static bool decision_key_made;
+
+static void free_decision(void *d)
+{
+	writ_decision_free(d);
+}
+
+static void make_decision_key(void)
+{
+	decision_key_made = pthread_key_create(&decision_key, free_decision) == 0;
+}
+
+/* NULL when out of memory. */
+static writ_decision *thread_decision(void)
+{
+	writ_decision *d;
+
+	pthread_once(&decision_once, make_decision_key);
+	if (!decision_key_made)
+		return NULL;
+	d = pthread_getspecific(decision_key);
+	if (!d && (d = writ_decision_new()) != NULL && pthread_setspecific(decision_key, d) != 0) {
+		writ_decision_free(d);
+		d = NULL;
+	}
+	return d;
+}
+
 /*
  * A gateway's question, decided by writ_gateway_authorize(): 200 with
  * X-Writ-Client, X-Writ-Subject and X-Writ-Scope, or the refusal's status
@@ -694,7 +733,7 @@ static enum MHD_Result answer_authz(struct MHD_Connection *c, struct request *rq
 	struct served *s = rq->served;
 	const char *target, *resource = authz_resource;
 	char given[MAX_RESOURCE + 1];
-	struct auth_headers auth = { { NULL }, 0 };
+	struct auth_headers auth = { { NULL }, 0, NULL, NULL };
 	struct writ_request wr;
 	const writ_token *t;
 	struct MHD_Response *resp;
@@ -702,11 +741,12 @@ static enum MHD_Result answer_authz(struct MHD_Connection *c, struct request *rq
 	enum MHD_Result ok;
 	int rc;
 
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_auth, &auth);
 	if (rq->prefixed) {
 		target = rq->target + authz_prefix_len;
 	} else {
-		method = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Original-Method");
-		target = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Original-URI");
+		method = auth.method;
+		target = auth.uri;
 		if (!method || !target)
 			return refuse(c, rq, 400, OUT_INVALID_REQUEST, "invalid_request",
 			              "X-Original-Method and X-Original-URI are needed", NULL, NULL);
@@ -718,11 +758,10 @@ static enum MHD_Result answer_authz(struct MHD_Connection *c, struct request *rq
 		if (rc > 0)
 			resource = given;
 	}
-	MHD_get_connection_values(c, MHD_HEADER_KIND, count_auth, &auth);
 	if (auth.n > 1)
 		return refuse(c, rq, 400, OUT_INVALID_REQUEST, "invalid_request",
 		              "more than one Authorization header", NULL, NULL);
-	d = writ_decision_new();
+	d = thread_decision();
 	memset(&wr, 0, sizeof(wr));
 	wr.size = sizeof(wr);
 	wr.peer = rq->peer[0] ? rq->peer : NULL;
@@ -731,20 +770,17 @@ static enum MHD_Result answer_authz(struct MHD_Connection *c, struct request *rq
 	                                  auth.n ? auth.v[0] : NULL, &wr, d)
 	       : WRIT_ENOMEM;
 	if (rc == WRIT_ENORESOURCE) {
-		writ_decision_free(d);
 		return refuse(c, rq, 400, OUT_INVALID_TARGET, "invalid_target",
 		              resource ? "unknown resource" : "no resource given and no default",
 		              NULL, NULL);
 	}
 	if (rc != WRIT_OK) {
-		writ_decision_free(d);
 		serve_logf("authorization failed: %s", writ_strerror(rc));
 		return refuse(c, rq, 500, OUT_SERVER_ERROR, "server_error",
 		              "the request could not be decided", NULL, NULL);
 	}
 	resp = MHD_create_response_from_buffer(0, (void *)(uintptr_t)"", MHD_RESPMEM_PERSISTENT);
 	if (!resp) {
-		writ_decision_free(d);
 		return MHD_NO;
 	}
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
@@ -765,7 +801,6 @@ static enum MHD_Result answer_authz(struct MHD_Connection *c, struct request *rq
 	log_authz(rq, resource ? resource
 	                       : writ_resource_indicator(s->policy, (size_t)writ_resource_default(s->policy)),
 	          d);
-	writ_decision_free(d);
 	return ok;
 }
 
@@ -846,8 +881,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	(void)version;
 	if (!rq)
 		return MHD_NO;
-	if (!rq->started) {
-		rq->started = true;
+	if (!rq->served) { /* the handler's first call */
 		rq->served = served_current();
 		if (!rq->served)
 			return MHD_NO;

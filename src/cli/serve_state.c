@@ -33,7 +33,6 @@ static void served_free(struct served *s)
 	free(s->oidc_config_path);
 	free(s->as_metadata_path);
 	writ_gateway_free(s->gateway);
-	writ_keyset_unref(s->keys);
 	writ_policy_unref(s->policy);
 	free(s);
 }
@@ -299,7 +298,7 @@ static void log_diagnostics(const writ_diagnostics *d)
  * logged; the service starts anyway, and those issuers' tokens are refused
  * until a fetch succeeds.
  */
-static bool make_gateway(struct served *s)
+static bool make_gateway(struct served *s, writ_keyset *keys)
 {
 	struct served *running = served_current();
 	struct writ_gateway_options o;
@@ -309,7 +308,7 @@ static bool make_gateway(struct served *s)
 
 	memset(&o, 0, sizeof(o));
 	o.size = sizeof(o);
-	o.own_keys = s->keys;
+	o.own_keys = keys;
 	o.previous = running ? running->gateway : NULL;
 	rc = writ_gateway_new(s->policy, &o, &s->gateway, err, sizeof(err));
 	if (running)
@@ -326,7 +325,11 @@ static bool make_gateway(struct served *s)
 			json_object_set_new(f, "error", json_string(why));
 		serve_log("trusted_issuer", f);
 	}
-	return writ_gateway_start(s->gateway) == WRIT_OK;
+	if (writ_gateway_start(s->gateway) != WRIT_OK) {
+		serve_logf("the thread that refreshes JWKS URLs cannot start: out of memory");
+		return false;
+	}
+	return true;
 }
 
 struct served *served_load(const struct serve_config *cfg)
@@ -335,6 +338,8 @@ struct served *served_load(const struct serve_config *cfg)
 	writ_diagnostics *d = writ_diagnostics_new();
 	struct served *s = calloc(1, sizeof(*s));
 	char err[256];
+	writ_keyset *keys;
+	bool made;
 	int rc;
 
 	if (!s || !d) {
@@ -355,11 +360,16 @@ struct served *served_load(const struct serve_config *cfg)
 	}
 	if (!load_keys(s, cfg))
 		goto fail;
-	if (writ_keyset_load(s->jwks, s->jwks_len, &s->keys, err, sizeof(err)) != WRIT_OK) {
+	if (writ_keyset_load(s->jwks, s->jwks_len, &keys, err, sizeof(err)) != WRIT_OK) {
 		serve_logf("the served key set does not load: %s", err);
 		goto fail;
 	}
-	if (!make_gateway(s) || !make_paths(s, writ_issuer(s->policy))) {
+	/* The gateway takes its own reference to the keys. */
+	made = make_gateway(s, keys);
+	writ_keyset_unref(keys);
+	if (!made)
+		goto fail; /* logged */
+	if (!make_paths(s, writ_issuer(s->policy))) {
 		serve_logf("out of memory");
 		goto fail;
 	}

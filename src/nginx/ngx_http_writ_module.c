@@ -45,8 +45,9 @@ typedef struct {
 typedef struct {
 	ngx_flag_t enable;
 	/* The resource indicator, NUL-terminated; NULL: the policy's default
-	 * resource. NGX_CONF_UNSET_PTR until merged. */
-	char *resource;
+	 * resource. NGX_CONF_UNSET_PTR until merged; once merged with `writ
+	 * on`, the policy's own copy of the indicator. */
+	const char *resource;
 } ngx_http_writ_loc_conf_t;
 
 /* A main request's decision. It outlives internal redirects (which empty
@@ -143,14 +144,20 @@ static ngx_http_variable_t ngx_http_writ_vars[] = {
  * Configuration.
  * ------------------------------------------------------------------------ */
 
-static void ngx_http_writ_cleanup(void *data)
+/* Free the gateway (stopping its thread), no longer the running one. */
+static void ngx_http_writ_free_gateway(ngx_http_writ_main_conf_t *mcf)
 {
-	ngx_http_writ_main_conf_t *mcf = data;
-
 	if (mcf->gateway == ngx_http_writ_running)
 		ngx_http_writ_running = NULL;
 	writ_gateway_free(mcf->gateway);
 	mcf->gateway = NULL;
+}
+
+static void ngx_http_writ_cleanup(void *data)
+{
+	ngx_http_writ_main_conf_t *mcf = data;
+
+	ngx_http_writ_free_gateway(mcf);
 	writ_decision_free(mcf->decision);
 	mcf->decision = NULL;
 	writ_policy_unref(mcf->policy);
@@ -370,6 +377,12 @@ static char *ngx_http_writ_merge_loc_conf(ngx_conf_t *cf, void *parent, void *ch
 		                   "the policy has no default resource");
 		return NGX_CONF_ERROR;
 	}
+	/* The policy's own copy of the indicator, which lives as long as the
+	 * configuration: locations of one resource then share one pointer,
+	 * and a request redirected between them is decided once. */
+	conf->resource = writ_resource_indicator(
+		mcf->policy, (size_t)(conf->resource ? writ_resource_find(mcf->policy, conf->resource)
+		                                     : writ_resource_default(mcf->policy)));
 	return NGX_CONF_OK;
 }
 
@@ -425,12 +438,8 @@ static void ngx_http_writ_exit_process(ngx_cycle_t *cycle)
 	ngx_http_writ_main_conf_t *mcf;
 
 	mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_writ_module);
-	if (mcf == NULL)
-		return;
-	if (mcf->gateway == ngx_http_writ_running)
-		ngx_http_writ_running = NULL;
-	writ_gateway_free(mcf->gateway);
-	mcf->gateway = NULL;
+	if (mcf != NULL)
+		ngx_http_writ_free_gateway(mcf);
 }
 
 static ngx_int_t ngx_http_writ_add_variables(ngx_conf_t *cf)
@@ -646,7 +655,7 @@ static ngx_int_t ngx_http_writ_handler(ngx_http_request_t *r)
 	if (!lcf->enable)
 		return NGX_DECLINED;
 	mcf = ngx_http_get_module_main_conf(r, ngx_http_writ_module);
-	if (mcf->gateway == NULL || mcf->decision == NULL)
+	if (mcf->gateway == NULL)
 		return NGX_HTTP_INTERNAL_SERVER_ERROR;
 	ctx = ngx_http_writ_get_ctx(r);
 	if (ctx != NULL && ctx->resource == lcf->resource) {
