@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "codes.h"
+#include "util.h"
 
 /* One line of text for roff: backslashes and minus signs escaped, a
  * leading dot or quote made literal, what is beyond ASCII named by its
@@ -25,15 +26,17 @@ static void roff_line(const char *s, size_t len)
 		fputs("\\&", stdout);
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
+		uint32_t cp;
+		size_t n;
+
 		if (c == '\\') {
 			fputs("\\e", stdout);
 		} else if (c == '-') {
 			fputs("\\-", stdout);
-		} else if (c >= 0xc0 && c < 0xf8) {
-			unsigned cp = c & (c >= 0xf0 ? 0x07 : c >= 0xe0 ? 0x0f : 0x1f);
-			while (i + 1 < len && ((unsigned char)s[i + 1] & 0xc0) == 0x80)
-				cp = cp << 6 | ((unsigned char)s[++i] & 0x3f);
-			printf("\\[u%04X]", cp);
+		} else if (c >= 0x80 &&
+		           (n = utf8_decode((const unsigned char *)s + i, len - i, &cp)) > 0) {
+			printf("\\[u%04X]", (unsigned)cp);
+			i += n - 1;
 		} else {
 			putchar(c);
 		}

@@ -367,11 +367,10 @@ static const char *symbol_display(yysymbol_kind_t kind, char *tmp, size_t n)
 	return tmp;
 }
 
-/* The keywords are declared in one run, K_INCLUDE first and K_ALGORITHMS
- * last: a new one goes before K_ALGORITHMS's line or moves this bound. */
+/* The keywords are declared in one run, K_INCLUDE first, before WORD. */
 static bool is_keyword(yysymbol_kind_t kind)
 {
-	return kind >= YYSYMBOL_K_INCLUDE && kind <= YYSYMBOL_K_ALGORITHMS;
+	return kind >= YYSYMBOL_K_INCLUDE && kind < YYSYMBOL_WORD;
 }
 
 /*

@@ -205,6 +205,7 @@ struct ast_policy {
 	struct ast_principal *apps, **apps_tail;
 	struct ast_principal *users, **users_tail;
 	struct ast_stack *stacks, **stacks_tail;
+	size_t nissuers, ntrusts;
 	size_t nresources, nroles, napps, nusers, nperms, nstacks;
 };
 

@@ -29,6 +29,7 @@ struct checker {
 	struct strmap role_map;
 	struct strmap app_map, user_map;
 	uint32_t *role_seen;            /* stamp per role, for repeats */
+	int64_t now;                    /* time(NULL) once per check, for expiries */
 };
 
 static bool oom(struct checker *ck)
@@ -143,15 +144,17 @@ static void check_key_options(struct checker *ck, struct ast_signing_key *k)
 		k->state = WRIT_KEY_CURRENT;
 }
 
-/* Paths are taken from the directory of the policy file that names them. */
-static void resolve_key_path(struct checker *ck, struct ast_signing_key *k)
+/* Paths are taken from the directory of the policy file that names them
+ * (in the load's arena; NULL when memory is short). */
+static char *resolve_path(struct checker *ck, const struct ast_text *t)
 {
-	char *path = loader_relative_path(ck->ld->sources[k->path.sp.file].path, k->path.s);
+	char *path = loader_relative_path(ck->ld->sources[t->sp.file].path, t->s);
+	char *resolved = path ? arena_strndup(&ck->ld->arena, path, strlen(path)) : NULL;
 
-	k->resolved = path ? arena_strndup(&ck->ld->arena, path, strlen(path)) : NULL;
-	if (!k->resolved)
+	if (!resolved)
 		oom(ck);
 	free(path);
+	return resolved;
 }
 
 /*
@@ -180,7 +183,7 @@ static void check_signing_keys(struct checker *ck, struct ast_issuer *is)
 		if (!k->path.len)
 			diag_error(ck->ld, &k->path.sp, E_SIGNING_KEY, "a signing key needs a file");
 		else
-			resolve_key_path(ck, k);
+			k->resolved = resolve_path(ck, &k->path);
 		check_key_mode(ck, k);
 		for (other = is->keys; other != k; other = other->next) {
 			if (other->resolved && k->resolved && strcmp(other->resolved, k->resolved) == 0) {
@@ -206,26 +209,33 @@ static void check_signing_keys(struct checker *ck, struct ast_issuer *is)
 		           "no signing key is current: mark the one that signs");
 }
 
+/* An issuer identifier, of the issuer block or of a trusted issuer. */
+static void check_issuer_id(struct checker *ck, const struct ast_text *t)
+{
+	bool loopback_http;
+	const char *why;
+
+	if (t->bad)
+		return;
+	why = validate_issuer(t->s, t->len, &loopback_http);
+	if (why)
+		diag_error(ck->ld, &t->sp, E_BAD_ISSUER, "invalid issuer identifier: %s", why);
+	else if (loopback_http)
+		diag_warning(ck->ld, &t->sp, W_HTTP_ISSUER,
+		             "the issuer uses http: acceptable on a loopback host for testing only");
+}
+
 static void check_issuers(struct checker *ck)
 {
 	struct ast_issuer *is, *first = ck->ld->ast.issuers;
 
 	for (is = first; is; is = is->next) {
-		bool loopback_http;
-		const char *why;
-
 		if (is != first) {
 			diag_error(ck->ld, &is->url.sp, E_DUPLICATE,
 			           "a policy has one issuer block; this is a second one");
 			diag_note(ck->ld, &first->url.sp, "first defined here");
 		}
-		why = is->url.bad ? NULL : validate_issuer(is->url.s, is->url.len, &loopback_http);
-		if (why)
-			diag_error(ck->ld, &is->url.sp, E_BAD_ISSUER,
-			           "invalid issuer identifier: %s", why);
-		else if (!is->url.bad && loopback_http)
-			diag_warning(ck->ld, &is->url.sp, W_HTTP_ISSUER,
-			             "the issuer uses http: acceptable on a loopback host for testing only");
+		check_issuer_id(ck, &is->url);
 		check_duration(ck, &is->token_ttl, "token-ttl", &is->ttl);
 		check_signing_keys(ck, is);
 	}
@@ -249,7 +259,6 @@ static void check_trust_jwks(struct checker *ck, struct ast_trust *tr)
 {
 	bool loopback_http;
 	const char *why;
-	char *path;
 
 	if (!tr->jwks.s) {
 		diag(ck->ld, &tr->id.sp, WRIT_SEVERITY_ERROR, E_TRUST,
@@ -273,11 +282,7 @@ static void check_trust_jwks(struct checker *ck, struct ast_trust *tr)
 		diag_error(ck->ld, &tr->jwks.sp, E_TRUST, "the JWKS file name is empty");
 		return;
 	}
-	path = loader_relative_path(ck->ld->sources[tr->jwks.sp.file].path, tr->jwks.s);
-	tr->resolved = path ? arena_strndup(&ck->ld->arena, path, strlen(path)) : NULL;
-	if (!tr->resolved)
-		oom(ck);
-	free(path);
+	tr->resolved = resolve_path(ck, &tr->jwks);
 }
 
 static void check_trust_refresh(struct checker *ck, struct ast_trust *tr)
@@ -324,26 +329,34 @@ static void check_trust_algorithms(struct checker *ck, struct ast_trust *tr)
 
 static void check_trusts(struct checker *ck)
 {
-	struct ast_trust *tr, *other;
+	size_t count = ck->ld->ast.ntrusts, i = 0;
+	struct ast_trust *tr, **byindex;
+	struct strmap map;
+	long prev;
 
-	for (tr = ck->ld->ast.trusts; tr && !ck->ld->oom; tr = tr->next) {
-		bool loopback_http;
-		const char *why = tr->id.bad ? NULL : validate_issuer(tr->id.s, tr->id.len, &loopback_http);
-
-		if (why)
-			diag_error(ck->ld, &tr->id.sp, E_BAD_ISSUER, "invalid issuer identifier: %s", why);
-		else if (!tr->id.bad && loopback_http)
-			diag_warning(ck->ld, &tr->id.sp, W_HTTP_ISSUER,
-			             "the issuer uses http: acceptable on a loopback host for testing only");
-		for (other = ck->ld->ast.trusts; other != tr; other = other->next)
-			if (other->id.len == tr->id.len && memcmp(other->id.s, tr->id.s, tr->id.len) == 0) {
-				duplicate(ck, "trusted issuer", &tr->id, &other->id);
-				break;
-			}
+	memset(&map, 0, sizeof(map));
+	byindex = calloc(count + 1, sizeof(*byindex));
+	if (!byindex || !strmap_init(&map, count)) {
+		free(byindex);
+		oom(ck);
+		return;
+	}
+	for (tr = ck->ld->ast.trusts; tr && !ck->ld->oom; tr = tr->next, i++) {
+		byindex[i] = tr;
+		check_issuer_id(ck, &tr->id);
+		prev = strmap_put(&map, tr->id.s, tr->id.len, (uint32_t)i);
+		if (prev == -2) {
+			oom(ck);
+			break;
+		}
+		if (prev >= 0)
+			duplicate(ck, "trusted issuer", &tr->id, &byindex[prev]->id);
 		check_trust_jwks(ck, tr);
 		check_trust_refresh(ck, tr);
 		check_trust_algorithms(ck, tr);
 	}
+	strmap_free(&map);
+	free(byindex);
 }
 
 /* ---- resources and permissions ---- */
@@ -619,11 +632,11 @@ static void check_secret_strength(struct checker *ck, const struct ast_secret *s
 		     (unsigned long)h->iterations);
 }
 
-static void check_secret(struct checker *ck, struct ast_secret *s, int64_t now)
+static void check_secret(struct checker *ck, struct ast_secret *s)
 {
 	struct secret_hash h;
 	bool plaintext;
-	const char *why_hash;
+	const char *why_expiry;
 	const char *why = s->hash.bad ? NULL
 	                              : parse_secret_hash(s->hash.s, s->hash.len, &h, &plaintext);
 
@@ -639,13 +652,12 @@ static void check_secret(struct checker *ck, struct ast_secret *s, int64_t now)
 	}
 	/* Expiry is worth a warning only for a good hash: a plaintext or
 	 * malformed one has its error already. */
-	why_hash = why;
 	if (s->expires.s && !s->expires.bad) {
-		why = parse_time(s->expires.s, s->expires.len, &s->expires_at);
-		if (why)
+		why_expiry = parse_time(s->expires.s, s->expires.len, &s->expires_at);
+		if (why_expiry)
 			diag_error(ck->ld, &s->expires.sp, E_BAD_TIME,
-			           "invalid expiry time: %s", why);
-		else if (s->expires_at <= now && !s->hash.bad && !why_hash)
+			           "invalid expiry time: %s", why_expiry);
+		else if (s->expires_at <= ck->now && !s->hash.bad && !why)
 			diag(ck->ld, &s->expires.sp, WRIT_SEVERITY_WARNING, W_SECRET_EXPIRED,
 			     "remove the secret, or give it a later expiry",
 			     "the secret has already expired: it can never authenticate");
@@ -724,7 +736,7 @@ static void check_principals(struct checker *ck, struct ast_principal *list,
 		if (prev >= 0)
 			duplicate(ck, noun, &p->id, &byindex[prev]->id);
 		for (s = p->secrets; s; s = s->next)
-			check_secret(ck, s, (int64_t)time(NULL));
+			check_secret(ck, s);
 		++*stamp;
 		check_principal_roles(ck, p, *stamp);
 		if (!p->roles && prev == -1)
@@ -760,51 +772,105 @@ static void check_unused(struct checker *ck)
  * An app that can be granted every permission of a resource (of more than
  * one) is worth a look: least privilege is usually a subset. An info, since
  * an administrative app may well be meant to.
+ *
+ * The work for an app is proportional to what it holds: a permission counts
+ * toward its resource the first time the app holds it (held[] is stamped
+ * with the app's number, never cleared), and only the resources the app
+ * touched are looked at.
  */
+struct reach {
+	uint32_t *held;      /* per permission id: the app number that holds it */
+	uint32_t *perm_res;  /* per permission id: its resource index */
+	uint32_t *count;     /* per resource: permissions the app holds */
+	uint32_t *touched;   /* resources the app holds a permission of */
+	bool *eligible;      /* per resource: valid, > 1 permission, all valid */
+	uint32_t *size;      /* per resource: its permissions */
+};
+
+static int u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static void check_app_reach(struct checker *ck, const struct ast_principal *app,
-                            bool *held)
+                            struct reach *rc, uint32_t app_no)
 {
 	const struct ast_ref *ref;
-	const struct ast_permission *p;
-	size_t i, j;
+	size_t j, ntouched = 0, nall = 0;
 
-	memset(held, 0, ck->ld->ast.nperms * sizeof(*held));
 	for (ref = app->roles; ref; ref = ref->next) {
 		const struct ast_role *role;
 		if (ref->target < 0)
 			continue;
 		role = ck->roles[ref->target];
-		for (j = 0; j < role->nperm_ids; j++)
-			held[role->perm_ids[j]] = true;
+		for (j = 0; j < role->nperm_ids; j++) {
+			uint32_t id = role->perm_ids[j], ri;
+			if (rc->held[id] == app_no)
+				continue;
+			rc->held[id] = app_no;
+			ri = rc->perm_res[id];
+			if (rc->count[ri]++ == 0)
+				rc->touched[ntouched++] = ri;
+		}
 	}
-	for (i = 0; i < ck->ld->ast.nresources; i++) {
-		const struct ast_resource *r = ck->resources[i];
-		bool all = r->valid && r->nperms > 1;
-		for (p = r->perms; p && all; p = p->next)
-			all = p->valid && held[p->id];
-		if (all)
-			diag(ck->ld, &app->id.sp, WRIT_SEVERITY_INFO, W_APP_HOLDS_ALL,
-			     "check that it needs them all; a narrower role limits what a leaked secret can do",
-			     "app %s can be granted every permission of %s", q(ck, &app->id),
-			     q(ck, &r->indicator));
+	/* Keep the resources held in full, in resource order, and clear the
+	 * counts for the next app. */
+	for (j = 0; j < ntouched; j++) {
+		uint32_t ri = rc->touched[j];
+		if (rc->eligible[ri] && rc->count[ri] == rc->size[ri])
+			rc->touched[nall++] = ri;
+		rc->count[ri] = 0;
 	}
+	if (nall > 1)
+		qsort(rc->touched, nall, sizeof(*rc->touched), u32_cmp);
+	for (j = 0; j < nall; j++)
+		diag(ck->ld, &app->id.sp, WRIT_SEVERITY_INFO, W_APP_HOLDS_ALL,
+		     "check that it needs them all; a narrower role limits what a leaked secret can do",
+		     "app %s can be granted every permission of %s", q(ck, &app->id),
+		     q(ck, &ck->resources[rc->touched[j]]->indicator));
 }
 
 static void check_apps_reach(struct checker *ck)
 {
+	size_t nperms = ck->ld->ast.nperms, nres = ck->ld->ast.nresources, i;
 	const struct ast_principal *app;
-	bool *held;
+	const struct ast_permission *p;
+	uint32_t app_no = 0;
+	struct reach rc;
 
-	if (!ck->ld->ast.nperms)
+	if (!nperms)
 		return;
-	held = calloc(ck->ld->ast.nperms, sizeof(*held));
-	if (!held) {
+	rc.held = calloc(nperms, sizeof(*rc.held));
+	rc.perm_res = calloc(nperms, sizeof(*rc.perm_res));
+	rc.count = calloc(nres, sizeof(*rc.count));
+	rc.touched = calloc(nres, sizeof(*rc.touched));
+	rc.eligible = calloc(nres, sizeof(*rc.eligible));
+	rc.size = calloc(nres, sizeof(*rc.size));
+	if (!rc.held || !rc.perm_res || !rc.count || !rc.touched || !rc.eligible || !rc.size) {
 		oom(ck);
-		return;
+		goto out;
+	}
+	for (i = 0; i < nres; i++) {
+		const struct ast_resource *r = ck->resources[i];
+		bool all = r->valid && r->nperms > 1;
+		for (p = r->perms; p; p = p->next) {
+			rc.perm_res[p->id] = (uint32_t)i;
+			rc.size[i]++;
+			all = all && p->valid;
+		}
+		rc.eligible[i] = all;
 	}
 	for (app = ck->ld->ast.apps; app; app = app->next)
-		check_app_reach(ck, app, held);
-	free(held);
+		check_app_reach(ck, app, &rc, ++app_no);
+out:
+	free(rc.held);
+	free(rc.perm_res);
+	free(rc.count);
+	free(rc.touched);
+	free(rc.eligible);
+	free(rc.size);
 }
 
 void check_policy(struct loader *ld)
@@ -815,6 +881,7 @@ void check_policy(struct loader *ld)
 
 	memset(&ck, 0, sizeof(ck));
 	ck.ld = ld;
+	ck.now = (int64_t)time(NULL);
 	check_issuers(&ck);
 	check_trusts(&ck);
 	if (index_resources(&ck))

@@ -303,9 +303,9 @@ static int kind_at(const struct ast_route *rt, size_t i)
 }
 
 /*
- * Whether some path matches both templates; if so, one such path in ex
- * (for the message). A parameter takes any non-empty segment, the wildcard
- * one or more of any.
+ * Whether some path matches both templates; if so, and ex is not NULL, one
+ * such path in ex (for the message). A parameter takes any non-empty
+ * segment, the wildcard one or more of any.
  */
 static bool templates_overlap(const struct ast_route *a, const struct ast_route *b, struct buf *ex)
 {
@@ -318,20 +318,24 @@ static bool templates_overlap(const struct ast_route *a, const struct ast_route 
 
 		if (ka < 0 || kb < 0)
 			return false;
-		buf_putc(ex, '/');
+		if (ex)
+			buf_putc(ex, '/');
 		if (ka == AST_SEG_LITERAL && kb == AST_SEG_LITERAL) {
 			if (sa->len != sb->len || memcmp(sa->s, sb->s, sa->len) != 0)
 				return false;
-			buf_append(ex, sa->s, sa->len);
+			if (ex)
+				buf_append(ex, sa->s, sa->len);
 		} else if (ka == AST_SEG_LITERAL) {
 			if (kb == AST_SEG_PARAM && sa->len == 0)
 				return false;
-			buf_append(ex, sa->s, sa->len);
+			if (ex)
+				buf_append(ex, sa->s, sa->len);
 		} else if (kb == AST_SEG_LITERAL) {
 			if (ka == AST_SEG_PARAM && sb->len == 0)
 				return false;
-			buf_append(ex, sb->s, sb->len);
-		} else {
+			if (ex)
+				buf_append(ex, sb->s, sb->len);
+		} else if (ex) {
 			buf_putc(ex, 'x');
 		}
 	}
@@ -369,18 +373,20 @@ static void check_pair(struct loader *ld, const struct ast_route *first, const s
 		*duplicate_said = true;
 		return;
 	}
-	buf_init(&ex);
-	if (templates_overlap(first, rt, &ex) && !dominates(first, rt) && !dominates(rt, first)) {
+	/* The example path is built only for a warning that is made. */
+	if (templates_overlap(first, rt, NULL) && !dominates(first, rt) && !dominates(rt, first)) {
 		win = route_specificity_cmp(first->segs, first->nsegs, rt->segs, rt->nsegs) <= 0 ? first
 		                                                                                  : rt;
+		buf_init(&ex);
+		templates_overlap(first, rt, &ex);
 		diag_warning(ld, &rt->tmpl.sp, W_ROUTE_OVERLAP,
 		             "this route and %s both match paths like %s: the winner is decided by the leftmost literal, %s",
 		             quote(ld, first->tmpl.s, first->tmpl.len),
 		             ex.oom ? "\"?\"" : quote(ld, ex.data, ex.len),
 		             quote(ld, win->tmpl.s, win->tmpl.len));
 		diag_note(ld, &first->tmpl.sp, "the other route is declared here");
+		buf_free(&ex);
 	}
-	buf_free(&ex);
 }
 
 /* ---- what routes leave open ---- */

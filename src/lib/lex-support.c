@@ -314,6 +314,7 @@ void parse_issuer_begin(struct parse_state *ps, const struct ast_text *url)
 	is->keys_tail = &is->keys;
 	*ast->issuers_tail = is;
 	ast->issuers_tail = &is->next;
+	ast->nissuers++;
 	ps->issuer = is;
 }
 
@@ -374,6 +375,7 @@ void parse_trust_begin(struct parse_state *ps, const struct ast_text *id)
 	tr->id = *id;
 	*ast->trusts_tail = tr;
 	ast->trusts_tail = &tr->next;
+	ast->ntrusts++;
 	ps->trust = tr;
 }
 

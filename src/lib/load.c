@@ -491,15 +491,8 @@ char *loader_relative_path(const char *file, const char *name)
 /* How many top-level things the policy declares so far. */
 static size_t declarations(const struct ast_policy *ast)
 {
-	const struct ast_issuer *is;
-	const struct ast_trust *tr;
-	size_t n = ast->nresources + ast->nroles + ast->napps + ast->nusers + ast->nstacks;
-
-	for (is = ast->issuers; is; is = is->next)
-		n++;
-	for (tr = ast->trusts; tr; tr = tr->next)
-		n++;
-	return n;
+	return ast->nissuers + ast->ntrusts + ast->nresources + ast->nroles + ast->napps +
+	       ast->nusers + ast->nstacks;
 }
 
 /*
@@ -515,9 +508,7 @@ static void read_include(struct loader *ld, const char *path, const struct span 
 	size_t before = declarations(&ld->ast), sources = ld->nsources, errors = ld->errors;
 	size_t inner = ld->nempty_includes, i;
 
-	ld->include_nesting++;
 	loader_read_path(ld, path, from, stack, depth);
-	ld->include_nesting--;
 	if (!ld->oom && ld->nsources > sources && ld->errors == errors &&
 	    declarations(&ld->ast) == before) {
 		struct empty_include *e = ld->empty_includes;
@@ -542,7 +533,7 @@ static void read_include(struct loader *ld, const char *path, const struct span 
 		}
 		ld->nempty_includes++;
 	}
-	if (ld->include_nesting)
+	if (depth > 1) /* inside another include: the outermost one reports */
 		return;
 	for (i = 0; i < ld->nempty_includes; i++)
 		diag(ld, &ld->empty_includes[i].from, WRIT_SEVERITY_WARNING, W_EMPTY_INCLUDE,

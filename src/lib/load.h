@@ -56,7 +56,6 @@ struct loader {
 		const char *path;     /* in the arena */
 	} *empty_includes;
 	size_t nempty_includes, capempty_includes;
-	unsigned include_nesting;
 };
 
 /* Remember that sp holds a secret (or what may be one). */

@@ -439,15 +439,12 @@ static void check_jumps(struct loader *ld, const struct units *u)
 
 /* ---- what the built-in modules make certain ---- */
 
-/* A keyword line whose module is built in and always gives one answer. */
+/* A keyword line whose module is the built-in `module` ("deny" or
+ * "permit"), which always gives one answer. */
 static bool line_is(const struct ast_stack_line *l, const char *control, const char *module)
 {
-	const struct writ_module *m;
-
-	if (!l->control.s || strcmp(l->control.s, control) != 0 || l->nargs)
-		return false;
-	m = module_builtin(l->module.s);
-	return m && strcmp(m->name, module) == 0;
+	return l->control.s && strcmp(l->control.s, control) == 0 && !l->nargs &&
+	       strcmp(l->module.s, module) == 0;
 }
 
 /*
@@ -486,27 +483,48 @@ static void check_never_succeeds(struct loader *ld, const struct units *u)
  */
 static void check_after_permit(struct loader *ld, const struct units *u)
 {
-	size_t i, j, after;
+	/*
+	 * Per level, the run the current line is in (lines of that level or
+	 * deeper, in a row): how many of its lines of the level came so far,
+	 * whether one of them is a bracket line (it could jump or reset); and,
+	 * once a sufficient permit in it is looked at, whether it holds a
+	 * bracket line of the level anywhere and how many lines of the level
+	 * it holds in all. The rest of a run is scanned once, not per permit.
+	 */
+	size_t seen[STACK_MAX_LEVEL + 1] = { 0 }, total[STACK_MAX_LEVEL + 1] = { 0 };
+	bool bracket[STACK_MAX_LEVEL + 1] = { false }, known[STACK_MAX_LEVEL + 1] = { false };
+	bool plain[STACK_MAX_LEVEL + 1] = { false };
+	size_t i, j, k, after;
 
 	for (i = 0; i < u->n; i++) {
 		struct ast_stack_line *l = u->v[i].line;
 		uint8_t level = u->v[i].level;
-		bool plain = true;
 
+		/* A line ends the runs of deeper levels and counts in its own. */
+		for (k = (size_t)level + 1; k <= STACK_MAX_LEVEL; k++) {
+			seen[k] = 0;
+			bracket[k] = known[k] = false;
+		}
+		seen[level]++;
+		if (!l->control.s)
+			bracket[level] = true;
 		if (!line_is(l, "sufficient", "permit") || l->flow_reported)
 			continue;
-		/* This level's run, around the line: bracket lines could jump or reset. */
-		for (j = i; j > 0 && u->v[j - 1].level >= level && plain; j--)
-			if (u->v[j - 1].level == level && !u->v[j - 1].line->control.s)
-				plain = false;
-		for (after = 0, j = i + 1; j < u->n && u->v[j].level >= level && plain; j++) {
-			if (u->v[j].level != level)
-				continue;
-			after++;
-			if (!u->v[j].line->control.s)
-				plain = false;
+		if (!known[level]) {
+			bool plain_after = true;
+			for (after = 0, j = i + 1; j < u->n && u->v[j].level >= level; j++) {
+				if (u->v[j].level != level)
+					continue;
+				after++;
+				if (!u->v[j].line->control.s)
+					plain_after = false;
+			}
+			known[level] = true;
+			plain[level] = !bracket[level] && plain_after;
+			total[level] = seen[level] + after;
 		}
-		if (!plain || !after)
+		after = total[level] - seen[level];
+		if (!plain[level] || !after)
 			continue;
 		l->flow_reported = true;
 		diag(ld, &l->sp, WRIT_SEVERITY_WARNING, W_UNREACHABLE_LINES,

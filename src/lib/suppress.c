@@ -33,6 +33,7 @@ static struct span sub_span(const struct span *sp, size_t from, size_t to)
 	return s;
 }
 
+/* code is diag_codes' own string: it outlives the loader. */
 static void add(struct loader *ld, const struct span *sp, uint32_t line, const char *code)
 {
 	struct suppression *s;
@@ -52,7 +53,7 @@ static void add(struct loader *ld, const struct span *sp, uint32_t line, const c
 	s->file = sp->file;
 	s->line = line;
 	s->sp = *sp;
-	memcpy(s->code, code, 4);
+	s->code = code;
 }
 
 /* One code of the list, text[from..to): recorded when it is a warning's. */
@@ -169,9 +170,10 @@ static bool suppressed(const struct writ_diagnostic *rec, uint32_t file_order, v
 	uint32_t file = file_order - 1;
 	size_t i;
 
+	/* No suppression is of W014 (add_code refuses it), and none is of a
+	 * line 0: such records find no match below. */
 	if ((rec->severity != WRIT_SEVERITY_WARNING && rec->severity != WRIT_SEVERITY_INFO) ||
-	    file_order == 0 || rec->line == 0 ||
-	    strcmp(rec->code, W_USELESS_SUPPRESSION) == 0)
+	    file_order == 0)
 		return false;
 	for (i = lower_bound(ld, file, rec->line); i < ld->nsuppressions; i++) {
 		struct suppression *s = &ld->suppressions[i];

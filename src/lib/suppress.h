@@ -19,7 +19,7 @@
 struct suppression {
 	uint32_t file, line; /* the line whose warnings it silences */
 	struct span sp;      /* the code as written in the comment */
-	char code[5];
+	const char *code;    /* its entry's in diag_codes */
 	bool used;
 };
 
