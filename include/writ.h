@@ -380,7 +380,14 @@ size_t writ_trace_count(const writ_trace *trace);
  * "requisite network allow=10.0.0.0/8: deny -> die (192.168.1.1 is outside
  * the allowed networks)"; NULL when out of range. Owned by the trace. */
 const char *writ_trace_line(const writ_trace *trace, size_t i);
-/* The verdict: "allow" or "deny". */
+/* On a grant, the scopes line i put into the granted set (the `rbac` line)
+ * and those it took out (a module narrowing the grant), each as names
+ * separated by single spaces in the resource's order; "" when none, or
+ * for other facilities; NULL when out of range. Owned by the trace. */
+const char *writ_trace_added(const writ_trace *trace, size_t i);
+const char *writ_trace_removed(const writ_trace *trace, size_t i);
+/* The verdict: "allow" or "deny"; "" when no stack ran (a gateway
+ * decision settled before the access stack). */
 const char *writ_trace_verdict(const writ_trace *trace);
 
 /*
@@ -665,6 +672,17 @@ const char *writ_route_text(const writ_policy *policy, size_t r, size_t i);
  * (`unrouted token`), 0 when it is refused (`unrouted deny`, the default). */
 int writ_route_unrouted_token(const writ_policy *policy, size_t r);
 
+/* The stack a facility runs for resource r (its own, else the top-level
+ * one, declared or built in), r = -1 for the top-level stack itself; the
+ * client facility always runs the top-level one. Its lines as the policy
+ * wrote them, includes inlined, each indented two spaces per substack
+ * level: "requisite network allow=10.0.0.0/8", "substack NAME", "required
+ * rbac (built-in default)". 0 or NULL when r or the facility is out of
+ * range. Owned by the policy. */
+size_t writ_stack_count(const writ_policy *policy, long r, enum writ_facility facility);
+const char *writ_stack_line(const writ_policy *policy, long r, enum writ_facility facility,
+                            size_t i);
+
 /* ------------------------------------------------------------------------
  * The gateway decision: may one HTTP request go through to a resource? From
  * the parts of the request to the status and WWW-Authenticate challenge of
@@ -740,6 +758,11 @@ const char *writ_decision_scope(const writ_decision *d);
 const char *writ_decision_challenge(const writ_decision *d);
 /* The winning route as a canonical line (route_text), or NULL. */
 const char *writ_decision_route(const writ_decision *d);
+/* Record the access stack's lines of d's next decisions into trace (NULL:
+ * stop). Each decision empties the trace first; a decision settled before
+ * the stack (path, route, token) leaves it empty. The trace stays the
+ * caller's, to outlive d or be set to NULL before it is freed. */
+void writ_decision_set_trace(writ_decision *d, writ_trace *trace);
 /* The verified token when allowed through a token, else NULL; owned by
  * the decision until its next use. */
 const writ_token *writ_decision_token(const writ_decision *d);

@@ -68,12 +68,10 @@ void cli_print_diagnostic(FILE *f, const writ_diagnostics *diags, size_t i);
 /* Render the errors to f: warnings and infos, and their notes, are left out. */
 void cli_print_diagnostics(FILE *f, const writ_diagnostics *diags);
 /*
- * Load a policy for a command that needs one. On failure the diagnostics
- * are printed on stderr and EXIT_USAGE is returned.
+ * Load a policy for a command that needs one, with modules from module_dir
+ * (NULL: the default). On failure the diagnostics are printed on stderr
+ * and EXIT_USAGE is returned.
  */
-int cli_load_policy(const char *cmd, const char *const *paths, size_t npaths,
-                    writ_policy **out);
-/* The same with a module directory (NULL: the default). */
 int cli_load_policy_ex(const char *cmd, const char *const *paths, size_t npaths,
                        const char *module_dir, writ_policy **out);
 /* The same, naming what is loaded in the error: "cannot load WHAT: ...". */

@@ -3,7 +3,9 @@
  * Exhaustive over both compiled policies, read through the public
  * iteration calls: for every app and user, the permissions gained and lost
  * on every resource; apps, users, resources and permissions added and
- * removed; routes, unrouted settings and default scopes changed.
+ * removed; routes, unrouted settings and default scopes changed; the
+ * grant and access stacks each resource runs, and the client stack, as
+ * lists of lines (writ_stack_line()), with a line diff of what changed.
  *
  * Permissions are numbered per side: resource r's are [base[r],
  * base[r + 1]). Each resource present on both sides maps its permissions
@@ -28,26 +30,36 @@ static const char usage[] =
 	"Compare two versions of a policy, exhaustively: for every app and user and\n"
 	"every resource, the permissions gained and lost; apps and users added and\n"
 	"removed, with what they hold; resources added and removed; permissions\n"
-	"declared and removed; routes, unrouted settings and default scopes changed.\n"
+	"declared and removed; routes, unrouted settings, default scopes and\n"
+	"decision stacks changed.\n"
 	"OLD and NEW are each a policy file or directory; with --old and --new,\n"
 	"each policy may be several paths (repeat the option).\n"
 	"\n"
 	"What is compared is what each principal holds through its roles: what\n"
 	"writ grant gives when every permission of the resource is asked for, and\n"
 	"the most any token can carry. Grant stacks are not run: they decide per\n"
-	"request (peer address, time) and can only take scopes away; a change to a\n"
-	"stack is not reported. Apps and users are matched by kind and id,\n"
-	"resources by indicator, permissions by name: a renamed permission is one\n"
-	"removed and one added.\n"
+	"request (peer address, time) and can only take scopes away. Stacks are\n"
+	"compared as their lines, includes inlined: the grant and the access\n"
+	"stack each resource in both policies runs (its own, else the top-level\n"
+	"one) and the client stack. writ cannot tell whether a changed stack\n"
+	"narrows or widens, so a stack change counts for any-change only. Apps and\n"
+	"users are matched by kind and id, resources by indicator, permissions by\n"
+	"name: a renamed permission is one removed and one added.\n"
 	"\n"
-	"Output: one change a line, resources by indicator, then apps and users\n"
-	"by id, '-' before '+':\n"
+	"Output: one change a line (a changed stack: a header line, then its\n"
+	"lines), resources by indicator, then the client stack, then apps and\n"
+	"users by id, '-' before '+':\n"
 	"  + resource URI                      (- removed)\n"
 	"  + permission URI: P...              declared (- removed)\n"
 	"  ~ default-scope URI: \"OLD\" -> \"NEW\"\n"
 	"  ~ unrouted URI: deny -> token\n"
 	"  + route URI: METHODS \"TEMPLATE\" REQUIREMENT      (- removed)\n"
 	"  ~ route URI: METHODS \"TEMPLATE\": OLD -> NEW\n"
+	"  ~ stack grant URI:                  grant or access stack changed:\n"
+	"        LINE                            a line in both (order kept),\n"
+	"      - LINE                            a line removed,\n"
+	"      + LINE                            a line added\n"
+	"  ~ stack client:                     the client stack, the same way\n"
 	"  + app ID                            a new app (- user ID: removed)\n"
 	"  + app ID: URI P...                  permissions gained (-: lost)\n"
 	"then one summary line; \"no differences\" alone when there is none.\n"
@@ -57,7 +69,8 @@ static const char usage[] =
 	"  -f, --format FORMAT   human (the default) or json\n"
 	"      --fail-on WHAT    exit 1 when WHAT happens: new-access, an app or\n"
 	"                        user gains a permission (a new one holding\n"
-	"                        anything included); any-change, any difference\n"
+	"                        anything included); any-change, any difference,\n"
+	"                        a stack change included\n"
 	"      --old PATH        a path of the old policy (repeatable)\n"
 	"      --new PATH        a path of the new policy (repeatable)\n"
 	"      --module-dir DIR  where loadable modules are (default: the\n"
@@ -96,7 +109,7 @@ struct side {
 
 struct counts {
 	size_t res_added, res_removed, perm_added, perm_removed, default_scope, unrouted;
-	size_t route_added, route_removed, route_changed;
+	size_t route_added, route_removed, route_changed, stacks;
 	size_t princ_added, princ_removed, access_added, access_removed, gaining, losing;
 };
 
@@ -130,7 +143,12 @@ struct res_change {
 	struct route *rt[2];  /* each side's routes, sorted by key */
 	struct route_change *routes;
 	size_t nroutes;
+	long r[2];            /* the resource on each side, -1 when absent */
+	int stack_changed[2]; /* the grant ([0]) and access ([1]) stacks differ */
 };
+
+/* The facilities a resource's stacks are compared for, in output order. */
+static const enum writ_facility res_facilities[2] = {WRIT_FACILITY_GRANT, WRIT_FACILITY_ACCESS};
 
 /* A name and the index it belongs to, for sorting. */
 struct named {
@@ -236,7 +254,131 @@ static void human_names(char mark, const char *what, const char *where, const ch
 	putchar('\n');
 }
 
-static void human_resource(const struct res_change *c)
+/* ---- stacks ---- */
+
+/* Largest LCS table built, in cells: past it (stacks of a thousand lines
+ * each, far beyond any written by hand) the changed middle of a stack is
+ * printed as all its old lines removed, then all its new ones added. */
+#define LCS_MAX_CELLS (UINT32_C(1) << 20)
+
+static const char *facility_word(enum writ_facility f)
+{
+	return f == WRIT_FACILITY_CLIENT ? "client" : f == WRIT_FACILITY_GRANT ? "grant" : "access";
+}
+
+static size_t stack_count(const struct diff *d, int k, const long r[2], enum writ_facility f)
+{
+	return writ_stack_count(d->s[k].p, r[k], f);
+}
+
+/* Only an index out of range gives NULL: never "" for a line in range. */
+static const char *stack_line(const struct diff *d, int k, const long r[2], enum writ_facility f,
+                              size_t i)
+{
+	const char *line = writ_stack_line(d->s[k].p, r[k], f, i);
+
+	return line ? line : "";
+}
+
+static int stack_same_line(const struct diff *d, const long r[2], enum writ_facility f, size_t i,
+                           size_t j)
+{
+	return strcmp(stack_line(d, OLD, r, f, i), stack_line(d, NEW, r, f, j)) == 0;
+}
+
+/* The stacks facility f runs for r on the two sides: equal when their
+ * lines are. Lines are rebuilt from the parsed policy, so layout and
+ * comments do not count, and includes are inlined, so moving lines into
+ * a named stack that is included changes nothing. */
+static int stacks_differ(const struct diff *d, const long r[2], enum writ_facility f)
+{
+	size_t n = stack_count(d, OLD, r, f), i;
+
+	if (n != stack_count(d, NEW, r, f))
+		return 1;
+	for (i = 0; i < n; i++)
+		if (!stack_same_line(d, r, f, i, i))
+			return 1;
+	return 0;
+}
+
+/*
+ * Both stacks as one minimal line diff (longest common subsequence):
+ * every line, the unchanged ones too, so that each added or removed line
+ * is seen in its place, since a stack's order is part of its meaning (a
+ * requisite line before another or after it). Within a run of changes,
+ * the removed lines come before the added ones. -1 when out of memory.
+ */
+static int human_stack_lines(const struct diff *d, const long r[2], enum writ_facility f)
+{
+	size_t n[2] = {stack_count(d, OLD, r, f), stack_count(d, NEW, r, f)};
+	size_t pre = 0, suf = 0, a, b, i, j;
+	uint32_t *lcs = NULL;
+
+/* The LCS of the middle's old lines from i and its new lines from j. */
+#define LCS(i, j) lcs[(i) * (b + 1) + (j)]
+
+	/* The common ends need no table: stacks mostly change in one place. */
+	while (pre < n[OLD] && pre < n[NEW] && stack_same_line(d, r, f, pre, pre))
+		pre++;
+	while (suf < n[OLD] - pre && suf < n[NEW] - pre &&
+	       stack_same_line(d, r, f, n[OLD] - 1 - suf, n[NEW] - 1 - suf))
+		suf++;
+	a = n[OLD] - pre - suf;
+	b = n[NEW] - pre - suf;
+	if (a && b && a < LCS_MAX_CELLS && b + 1 <= LCS_MAX_CELLS / (a + 1)) {
+		if (!(lcs = calloc((a + 1) * (b + 1), sizeof(*lcs))))
+			return -1;
+		for (i = a; i-- > 0;) {
+			for (j = b; j-- > 0;) {
+				if (stack_same_line(d, r, f, pre + i, pre + j))
+					LCS(i, j) = LCS(i + 1, j + 1) + 1;
+				else if (LCS(i + 1, j) >= LCS(i, j + 1))
+					LCS(i, j) = LCS(i + 1, j);
+				else
+					LCS(i, j) = LCS(i, j + 1);
+			}
+		}
+	}
+	for (i = 0; i < pre; i++)
+		printf("      %s\n", stack_line(d, OLD, r, f, i));
+	for (i = 0, j = 0; i < a || j < b;) {
+		if (lcs && i < a && j < b && stack_same_line(d, r, f, pre + i, pre + j)) {
+			printf("      %s\n", stack_line(d, OLD, r, f, pre + i));
+			i++;
+			j++;
+		} else if (i < a && (!lcs || j == b || LCS(i + 1, j) >= LCS(i, j + 1))) {
+			printf("    - %s\n", stack_line(d, OLD, r, f, pre + i));
+			i++;
+		} else {
+			printf("    + %s\n", stack_line(d, NEW, r, f, pre + j));
+			j++;
+		}
+	}
+	for (i = n[OLD] - suf; i < n[OLD]; i++)
+		printf("      %s\n", stack_line(d, OLD, r, f, i));
+#undef LCS
+	free(lcs);
+	return 0;
+}
+
+/* "old": [LINE, ...], "new": [LINE, ...] */
+static void json_stack(const struct diff *d, const long r[2], enum writ_facility f)
+{
+	size_t i, k;
+
+	for (k = OLD; k <= NEW; k++) {
+		fputs(k == OLD ? "\"old\": [" : ", \"new\": [", stdout);
+		for (i = 0; i < stack_count(d, (int)k, r, f); i++) {
+			if (i)
+				fputs(", ", stdout);
+			json_str(stack_line(d, (int)k, r, f, i));
+		}
+		putchar(']');
+	}
+}
+
+static int human_resource(const struct diff *d, const struct res_change *c)
 {
 	size_t i;
 
@@ -260,6 +402,14 @@ static void human_resource(const struct res_change *c)
 			printf("%c route %s: %s\n", rc->mark, c->indicator,
 			       (rc->old ? rc->old : rc->new)->shown);
 	}
+	for (i = 0; i < 2; i++) {
+		if (!c->stack_changed[i])
+			continue;
+		printf("~ stack %s %s:\n", facility_word(res_facilities[i]), c->indicator);
+		if (human_stack_lines(d, c->r, res_facilities[i]) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* The routes of one mark as a JSON array. */
@@ -292,6 +442,8 @@ static void json_routes(const struct res_change *c, const char *key, char mark)
 
 static void json_resource(struct diff *d, const struct res_change *c)
 {
+	size_t i, n;
+
 	json_item(d);
 	fputs("{\"resource\": ", stdout);
 	json_str(c->indicator);
@@ -317,7 +469,16 @@ static void json_resource(struct diff *d, const struct res_change *c)
 	json_routes(c, "routes_added", '+');
 	json_routes(c, "routes_removed", '-');
 	json_routes(c, "routes_changed", '~');
-	putchar('}');
+	fputs(", \"stacks_changed\": [", stdout);
+	for (i = 0, n = 0; i < 2; i++) {
+		if (!c->stack_changed[i])
+			continue;
+		printf("%s{\"facility\": \"%s\", ", n++ ? ", " : "",
+		       facility_word(res_facilities[i]));
+		json_stack(d, c->r, res_facilities[i]);
+		putchar('}');
+	}
+	fputs("]}", stdout);
 }
 
 /* The permission an entry names, and its resource's indicator. */
@@ -405,22 +566,23 @@ static void json_summary(const struct counts *n)
 	       "\"permissions_added\": %zu, \"permissions_removed\": %zu, "
 	       "\"default_scopes_changed\": %zu, \"unrouted_changed\": %zu, "
 	       "\"routes_added\": %zu, \"routes_removed\": %zu, \"routes_changed\": %zu, "
-	       "\"principals_added\": %zu, \"principals_removed\": %zu, "
+	       "\"stacks_changed\": %zu, \"principals_added\": %zu, \"principals_removed\": %zu, "
 	       "\"access_added\": %zu, \"access_removed\": %zu, "
 	       "\"principals_gaining\": %zu, \"principals_losing\": %zu},\n",
 	       n->res_added, n->res_removed, n->perm_added, n->perm_removed, n->default_scope,
-	       n->unrouted, n->route_added, n->route_removed, n->route_changed, n->princ_added,
-	       n->princ_removed, n->access_added, n->access_removed, n->gaining, n->losing);
+	       n->unrouted, n->route_added, n->route_removed, n->route_changed, n->stacks,
+	       n->princ_added, n->princ_removed, n->access_added, n->access_removed, n->gaining,
+	       n->losing);
 }
 
 static void human_summary(const struct counts *n)
 {
 	printf("summary: resources +%zu -%zu, permissions +%zu -%zu, default-scope ~%zu, "
-	       "unrouted ~%zu, routes +%zu -%zu ~%zu, principals +%zu -%zu, access +%zu -%zu "
-	       "(gained by %zu principal%s, lost by %zu)\n",
+	       "unrouted ~%zu, routes +%zu -%zu ~%zu, stacks ~%zu, principals +%zu -%zu, "
+	       "access +%zu -%zu (gained by %zu principal%s, lost by %zu)\n",
 	       n->res_added, n->res_removed, n->perm_added, n->perm_removed, n->default_scope,
-	       n->unrouted, n->route_added, n->route_removed, n->route_changed, n->princ_added,
-	       n->princ_removed, n->access_added, n->access_removed, n->gaining,
+	       n->unrouted, n->route_added, n->route_removed, n->route_changed, n->stacks,
+	       n->princ_added, n->princ_removed, n->access_added, n->access_removed, n->gaining,
 	       n->gaining == 1 ? "" : "s", n->losing);
 }
 
@@ -428,8 +590,8 @@ static int any_difference(const struct counts *n)
 {
 	return n->res_added || n->res_removed || n->perm_added || n->perm_removed ||
 	       n->default_scope || n->unrouted || n->route_added || n->route_removed ||
-	       n->route_changed || n->princ_added || n->princ_removed || n->access_added ||
-	       n->access_removed;
+	       n->route_changed || n->stacks || n->princ_added || n->princ_removed ||
+	       n->access_added || n->access_removed;
 }
 
 /* ---- indexing one policy ---- */
@@ -670,6 +832,18 @@ static void compare_settings(struct diff *d, const long r[2], struct res_change 
 	}
 }
 
+/* The stacks a resource on both sides runs: an added or removed one has
+ * no other side to compare them with. */
+static void compare_stacks(struct diff *d, const long r[2], struct res_change *c)
+{
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		c->stack_changed[i] = stacks_differ(d, r, res_facilities[i]);
+		d->n.stacks += (size_t)c->stack_changed[i];
+	}
+}
+
 /* One resource, by indicator, on either side or both (r[k] < 0: absent). */
 static int compare_resource(struct diff *d, const long r[2])
 {
@@ -685,14 +859,18 @@ static int compare_resource(struct diff *d, const long r[2])
 	d->n.res_removed += r[NEW] < 0;
 	if (compare_permissions(d, r, &c) < 0 || compare_routes(d, r, &c) < 0)
 		goto out;
-	if (r[OLD] >= 0 && r[NEW] >= 0)
+	c.r[OLD] = r[OLD];
+	c.r[NEW] = r[NEW];
+	if (r[OLD] >= 0 && r[NEW] >= 0) {
 		compare_settings(d, r, &c);
+		compare_stacks(d, r, &c);
+	}
 	if (r[OLD] < 0 || r[NEW] < 0 || c.nperms[OLD] || c.nperms[NEW] || c.scope[OLD] ||
-	    c.unrouted[OLD] >= 0 || c.nroutes) {
+	    c.unrouted[OLD] >= 0 || c.nroutes || c.stack_changed[0] || c.stack_changed[1]) {
 		if (d->json)
 			json_resource(d, &c);
-		else
-			human_resource(&c);
+		else if (human_resource(d, &c) < 0)
+			goto out;
 	}
 	rc = 0;
 out:
@@ -743,6 +921,32 @@ out:
 	free(v[OLD]);
 	free(v[NEW]);
 	return rc;
+}
+
+/* The client stack, which is the top-level one whatever the resource:
+ * after the resources, before the apps it authenticates. */
+static int compare_client(struct diff *d)
+{
+	static const long top[2] = {-1, -1};
+	int changed = stacks_differ(d, top, WRIT_FACILITY_CLIENT);
+
+	d->n.stacks += (size_t)changed;
+	if (d->json) {
+		fputs("  \"client_stack\": ", stdout);
+		if (changed) {
+			putchar('{');
+			json_stack(d, top, WRIT_FACILITY_CLIENT);
+			putchar('}');
+		} else {
+			fputs("null", stdout);
+		}
+		fputs(",\n", stdout);
+		return 0;
+	}
+	if (!changed)
+		return 0;
+	puts("~ stack client:");
+	return human_stack_lines(d, top, WRIT_FACILITY_CLIENT);
 }
 
 /* ---- principals ---- */
@@ -817,7 +1021,7 @@ out:
 
 static int compare(struct diff *d)
 {
-	if (compare_resources(d) < 0)
+	if (compare_resources(d) < 0 || compare_client(d) < 0)
 		return -1;
 	d->entries = malloc((d->s[OLD].nperms + d->s[NEW].nperms + 1) * sizeof(*d->entries));
 	if (!d->entries)

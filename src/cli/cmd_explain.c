@@ -24,10 +24,18 @@ static const char usage[] =
 	"\n"
 	"Explain a decision. A grant (the token issuer's question) prints each line of\n"
 	"the resource's grant stack that ran, with the module's result and the action\n"
-	"taken, then the verdict, the granted scopes with the roles that give them,\n"
-	"and every other requested scope with the reason it was dropped. With\n"
-	"--access, the token is validated against the key set (its audience must be\n"
-	"the resource) and the resource's access stack is explained the same way.\n"
+	"taken, and under it the scopes the line put into the grant (+) or took out\n"
+	"(-); then the verdict, the granted scopes with the roles that give them,\n"
+	"and every other requested scope with the reason it was dropped: not\n"
+	"declared, held through no role, taken out by which stack line, or never\n"
+	"put in (no rbac line ran).\n"
+	"\n"
+	"With --access, the token is validated against the key set (its audience\n"
+	"must be the resource) and each of its scopes is shown with the roles that\n"
+	"give it in this policy. With --path (and --method, default GET) the\n"
+	"gateway decision follows: the route that matched, the access stack, the\n"
+	"status with its error, and the WWW-Authenticate challenge. Without --path,\n"
+	"the resource's access stack runs alone, with no route.\n"
 	"\n"
 	"Options:\n"
 	"  -p, --policy PATH     policy file or directory (repeatable: one policy)\n"
@@ -38,15 +46,16 @@ static const char usage[] =
 	"      --access          explain an access decision for a token instead\n"
 	"  -k, --jwks FILE       the issuer's public keys (with --access)\n"
 	"  -i, --issuer ISS      the expected issuer (with --access)\n"
-	"      --method M        the request method (with --access)\n"
-	"      --path P          the request path (with --access)\n"
+	"      --method M        the request method (with --access; default GET)\n"
+	"      --path P          the request target: decide by the routes (--access)\n"
 	"  -f, --token-file FILE read the token from FILE, exactly as it is\n"
 	"      --peer ADDR       the peer address the network module sees\n"
 	"  -n, --now EPOCH       the time of the decision (default: now)\n"
 	"      --module-dir DIR  where loadable modules are\n"
 	"  -h, --help            show this help and exit\n"
 	"\n"
-	"Exit status: 0 allowed; 1 denied or unknown app, user or resource;\n"
+	"Exit status: 0 allowed; 1 denied, a rejected token, or unknown app, user or\n"
+	"resource;\n"
 	"2 usage error or a policy that cannot be loaded.\n";
 
 struct explain_args {
@@ -142,68 +151,146 @@ static int parse(int argc, char **argv, struct explain_args *a)
 	return 0;
 }
 
+/* Is word (len bytes, not NUL-ended) one of the space-separated words of
+ * the list's first list_len bytes? */
+static int has_word(const char *list, size_t list_len, const char *word, size_t len)
+{
+	const char *end = list + list_len;
+
+	while (list < end) {
+		size_t n = strcspn(list, " ");
+		if (n > (size_t)(end - list))
+			n = (size_t)(end - list);
+		if (n == len && memcmp(list, word, len) == 0)
+			return 1;
+		list += n;
+		while (list < end && *list == ' ')
+			list++;
+	}
+	return 0;
+}
+
+/* Each line run, with what it put into the grant (+) or took out (-). */
 static void print_trace(const writ_trace *tr)
 {
 	size_t i;
 
-	for (i = 0; i < writ_trace_count(tr); i++)
+	for (i = 0; i < writ_trace_count(tr); i++) {
+		const char *added = writ_trace_added(tr, i), *removed = writ_trace_removed(tr, i);
 		printf("  %s\n", writ_trace_line(tr, i));
-	printf("verdict: %s\n", writ_trace_verdict(tr));
+		if (*added)
+			printf("      + %s\n", added);
+		if (*removed)
+			printf("      - %s\n", removed);
+	}
 }
 
-/* Which of the principal's roles grant permission i of resource r. */
-static void print_roles_for(const writ_policy *p, const struct explain_args *a, size_t r, size_t perm)
+/* Does role grant permission perm of resource r? */
+static int role_gives(const writ_policy *p, long role, size_t r, size_t perm)
 {
-	long pi = writ_principal_find(p, a->kind, a->principal);
-	size_t j, g, count = 0;
+	size_t g, gr, gp;
 
-	for (j = 0; j < writ_principal_role_count(p, a->kind, (size_t)pi); j++) {
-		long role = writ_principal_role(p, a->kind, (size_t)pi, j);
-		for (g = 0; g < writ_role_grant_count(p, (size_t)role); g++) {
-			size_t gr, gp;
-			if (writ_role_grant(p, (size_t)role, g, &gr, &gp) == WRIT_OK && gr == r && gp == perm) {
-				printf("%s role %s", count++ ? "," : " from", writ_role_name(p, (size_t)role));
-				break;
-			}
+	for (g = 0; g < writ_role_grant_count(p, (size_t)role); g++)
+		if (writ_role_grant(p, (size_t)role, g, &gr, &gp) == WRIT_OK && gr == r && gp == perm)
+			return 1;
+	return 0;
+}
+
+/* How many of the principal's roles grant permission perm of resource r;
+ * with print, also print them as " from role A, role B". */
+static size_t roles_for(const writ_policy *p, enum writ_principal_kind kind, long pi, size_t r,
+                        size_t perm, int print)
+{
+	size_t j, count = 0;
+
+	for (j = 0; j < writ_principal_role_count(p, kind, (size_t)pi); j++) {
+		long role = writ_principal_role(p, kind, (size_t)pi, j);
+		if (!role_gives(p, role, r, perm))
+			continue;
+		if (print)
+			printf("%s role %s", count ? "," : " from", writ_role_name(p, (size_t)role));
+		count++;
+	}
+	return count;
+}
+
+/* The index of the permission named by word in resource r, or -1. */
+static long find_permission(const writ_policy *p, size_t r, const char *word, size_t len)
+{
+	size_t i, n = writ_resource_permission_count(p, r);
+
+	for (i = 0; i < n; i++) {
+		const char *name = writ_resource_permission(p, r, i);
+		if (strlen(name) == len && memcmp(name, word, len) == 0)
+			return (long)i;
+	}
+	return -1;
+}
+
+/* Why a requested scope is not in the grant: not declared, not held, or
+ * taken out by a line (which), or never put in (no rbac line ran). */
+static void print_dropped(const writ_policy *p, const struct explain_args *a, long pi, size_t r,
+                          const char *word, size_t len, const writ_trace *tr)
+{
+	const char *kind = a->kind == WRIT_PRINCIPAL_APP ? "app" : "user";
+	long perm = find_permission(p, r, word, len);
+	size_t i;
+
+	printf("  %.*s: ", (int)len, word);
+	if (perm < 0) {
+		printf("%s declares no such permission\n", writ_resource_indicator(p, r));
+		return;
+	}
+	if (!roles_for(p, a->kind, pi, r, (size_t)perm, 0)) {
+		printf("no role of %s %s grants it\n", kind, a->principal);
+		return;
+	}
+	for (i = writ_trace_count(tr); i-- > 0;) {
+		if (has_word(writ_trace_removed(tr, i), strlen(writ_trace_removed(tr, i)), word, len)) {
+			const char *line = writ_trace_line(tr, i), *end = strstr(line, ": ");
+			while (*line == ' ')
+				line++;
+			printf("taken out by stack line %zu, %.*s\n", i + 1,
+			       end ? (int)(end - line) : (int)strlen(line), line);
+			return;
 		}
 	}
+	printf("held, but no rbac line ran, and only rbac puts scopes into a grant\n");
 }
 
 /* Granted scopes with their roles; requested ones that were not, and why. */
 static void print_scopes(const writ_policy *p, const struct explain_args *a, size_t r,
-                         const char *granted)
+                         const char *granted, const writ_trace *tr)
 {
 	const char *req = a->scope && *a->scope ? a->scope : writ_resource_default_scope(p, r);
-	char *copy = strdup(req), *tok, *save = NULL;
-	size_t i, n = writ_resource_permission_count(p, r);
+	long pi = writ_principal_find(p, a->kind, a->principal);
+	size_t i, n = writ_resource_permission_count(p, r), ndropped = 0;
+	const char *w;
 
 	printf("granted:%s\n", *granted ? "" : " nothing");
 	for (i = 0; i < n; i++) {
 		const char *name = writ_resource_permission(p, r, i);
-		size_t len = strlen(name);
-		const char *at = strstr(granted, name);
-		while (at && !((at == granted || at[-1] == ' ') && (at[len] == ' ' || !at[len])))
-			at = strstr(at + 1, name);
-		if (!at)
+		if (!has_word(granted, strlen(granted), name, strlen(name)))
 			continue;
 		printf("  %s", name);
-		print_roles_for(p, a, r, i);
+		roles_for(p, a->kind, pi, r, i, 1);
 		putchar('\n');
 	}
-	for (tok = copy ? strtok_r(copy, " ", &save) : NULL; tok; tok = strtok_r(NULL, " ", &save)) {
-		const char *held = strstr(granted, tok);
-		size_t len = strlen(tok);
-		int declared = 0;
-		while (held && !((held == granted || held[-1] == ' ') && (held[len] == ' ' || !held[len])))
-			held = strstr(held + 1, tok);
-		if (held)
-			continue;
-		for (i = 0; i < n; i++)
-			declared |= strcmp(writ_resource_permission(p, r, i), tok) == 0;
-		printf("dropped: %s (%s)\n", tok, declared ? "not held through any role, or removed by a module"
-		                                           : "the resource does not declare it");
+	for (w = req; *w;) {
+		size_t len;
+		while (*w == ' ')
+			w++;
+		len = strcspn(w, " ");
+		if (!len)
+			break;
+		/* Each word once, the first time it is asked for. */
+		if (!has_word(req, (size_t)(w - req), w, len) && !has_word(granted, strlen(granted), w, len)) {
+			if (!ndropped++)
+				printf("dropped:\n");
+			print_dropped(p, a, pi, r, w, len, tr);
+		}
+		w += len;
 	}
-	free(copy);
 }
 
 static int explain_grant(const writ_policy *p, struct explain_args *a)
@@ -242,12 +329,115 @@ static int explain_grant(const writ_policy *p, struct explain_args *a)
 	printf("grant stack for %s, %s %s:\n", writ_resource_indicator(p, (size_t)r),
 	       a->kind == WRIT_PRINCIPAL_APP ? "app" : "user", a->principal);
 	print_trace(tr);
+	printf("verdict: %s\n", writ_trace_verdict(tr));
 	if (rc == WRIT_OK)
-		print_scopes(p, a, (size_t)r, out);
+		print_scopes(p, a, (size_t)r, out, tr);
+	else if (rc == WRIT_EDENIED)
+		printf("granted: nothing, the grant stack denies\n");
 	status = rc == WRIT_OK ? EXIT_OK : EXIT_FAIL;
 out:
 	writ_trace_free(tr);
 	free(out);
+	return status;
+}
+
+/* The principal a token speaks for in this policy: the user named by sub
+ * when it is one, else the app named by client_id (or sub); -1 if none. */
+static long token_principal(const writ_policy *p, const writ_token *t,
+                            enum writ_principal_kind *kind, const char **id)
+{
+	const char *sub = writ_token_subject(t), *client = writ_token_client_id(t);
+	long pi;
+
+	if (sub && (!client || strcmp(sub, client) != 0) &&
+	    (pi = writ_principal_find(p, WRIT_PRINCIPAL_USER, sub)) >= 0) {
+		*kind = WRIT_PRINCIPAL_USER;
+		*id = sub;
+		return pi;
+	}
+	*kind = WRIT_PRINCIPAL_APP;
+	*id = client ? client : sub;
+	return *id ? writ_principal_find(p, WRIT_PRINCIPAL_APP, *id) : -1;
+}
+
+/* Each scope the token carries, and whether this policy's roles give it. */
+static void print_token_scopes(const writ_policy *p, size_t r, const writ_token *t)
+{
+	enum writ_principal_kind kind;
+	const char *id, *w;
+	long pi = token_principal(p, t, &kind, &id);
+	const char *kname = kind == WRIT_PRINCIPAL_APP ? "app" : "user";
+
+	for (w = writ_token_scope(t); *w;) {
+		size_t len;
+		long perm;
+		while (*w == ' ')
+			w++;
+		len = strcspn(w, " ");
+		if (!len)
+			break;
+		perm = find_permission(p, r, w, len);
+		printf("  %.*s", (int)len, w);
+		if (perm < 0)
+			printf(": %s declares no such permission\n", writ_resource_indicator(p, r));
+		else if (!id)
+			printf(": the token names no app or user\n");
+		else if (pi < 0)
+			printf(": %s %s is not in this policy\n", kname, id);
+		else if (roles_for(p, kind, pi, r, (size_t)perm, 1))
+			putchar('\n');
+		else
+			printf(": no role of %s %s grants it in this policy\n", kname, id);
+		w += len;
+	}
+}
+
+/* A gateway decision: the route, the access stack it ran, the answer. */
+static int explain_route(const writ_policy *p, struct explain_args *a, const writ_verifier *v,
+                         const char *token, size_t len, writ_trace *tr)
+{
+	const char *method = a->req.method ? a->req.method : "GET";
+	writ_decision *d = writ_decision_new();
+	char *header = malloc(len + 8);
+	int rc, status = EXIT_USAGE;
+
+	if (!d || !header) {
+		cli_error("explain", "%s", writ_strerror(WRIT_ENOMEM));
+		goto out;
+	}
+	memcpy(header, "Bearer ", 7);
+	memcpy(header + 7, token, len);
+	header[len + 7] = '\0';
+	writ_decision_set_trace(d, tr);
+	rc = writ_authorize(p, v, a->resource, method, a->req.path, header, &a->req, d);
+	if (rc != WRIT_OK) {
+		cli_error("explain", "%s", writ_strerror(rc));
+		goto out;
+	}
+	if (writ_decision_route(d))
+		printf("%s\n", writ_decision_route(d));
+	else if (writ_decision_status(d) != 400)
+		printf("route: none matches %s %s (unrouted %s)\n", method, a->req.path,
+		       writ_route_unrouted_token(p, (size_t)writ_resource_find(p, a->resource))
+		               ? "token" : "deny");
+	if (writ_trace_count(tr)) {
+		printf("access stack:\n");
+		print_trace(tr);
+	}
+	printf("verdict: %s (%u", writ_decision_allowed(d) ? "allow" : "deny",
+	       writ_decision_status(d));
+	if (writ_decision_error(d))
+		printf(" %s", writ_decision_error(d));
+	if (writ_decision_description(d))
+		printf(": %s", writ_decision_description(d));
+	printf(")\n");
+	if (writ_decision_challenge(d))
+		printf("WWW-Authenticate: %s\n", writ_decision_challenge(d));
+	status = writ_decision_allowed(d) ? EXIT_OK : EXIT_FAIL;
+out:
+	writ_decision_set_trace(d, NULL);
+	writ_decision_free(d);
+	free(header);
 	return status;
 }
 
@@ -259,6 +449,7 @@ static int explain_access(const writ_policy *p, struct explain_args *a)
 	writ_trace *tr = writ_trace_new();
 	char err[512], *owned = NULL;
 	const char *token = a->token;
+	long r = writ_resource_find(p, a->resource);
 	size_t len;
 	int rc, status = EXIT_USAGE;
 
@@ -266,7 +457,7 @@ static int explain_access(const writ_policy *p, struct explain_args *a)
 		cli_error("explain", "%s", writ_strerror(WRIT_ENOMEM));
 		goto out;
 	}
-	if (writ_resource_find(p, a->resource) < 0) {
+	if (r < 0) {
 		cli_error("explain", "no resource \"%s\" in the policy", a->resource);
 		status = EXIT_FAIL;
 		goto out;
@@ -299,10 +490,17 @@ static int explain_access(const writ_policy *p, struct explain_args *a)
 		status = EXIT_FAIL;
 		goto out;
 	}
-	printf("  valid: sub %s, scope \"%s\"\naccess stack:\n",
+	printf("  valid: sub %s, scope \"%s\"\n",
 	       writ_token_subject(t) ? writ_token_subject(t) : "(none)", writ_token_scope(t));
+	print_token_scopes(p, (size_t)r, t);
+	if (a->req.path) {
+		status = explain_route(p, a, v, token, len, tr);
+		goto out;
+	}
+	printf("access stack:\n");
 	rc = writ_access(p, a->resource, t, &a->req, tr);
 	print_trace(tr);
+	printf("verdict: %s\n", writ_trace_verdict(tr));
 	status = rc == WRIT_OK ? EXIT_OK : EXIT_FAIL;
 out:
 	free(owned);

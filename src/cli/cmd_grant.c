@@ -12,7 +12,7 @@
 
 static const char usage[] =
 	"Usage: writ grant --policy PATH (--client ID | --user ID)\n"
-	"                  [--resource URI]... [--scope \"S1 S2 ...\"]\n"
+	"                  [--resource URI]... [--scope \"S1 S2 ...\"] [--module-dir DIR]\n"
 	"\n"
 	"Print the scopes a token would get: for each resource, the requested\n"
 	"scopes that the resource declares and the principal holds through its\n"
@@ -33,6 +33,7 @@ static const char usage[] =
 	"  -u, --user ID         ask for a user\n"
 	"  -r, --resource URI    resource indicator (repeatable)\n"
 	"  -s, --scope SCOPES    requested scopes, separated by spaces\n"
+	"      --module-dir DIR  where loadable modules are\n"
 	"  -h, --help            show this help and exit\n"
 	"\n"
 	"Exit status: 0 success; 1 unknown app, user or resource, or the grant stack\n"
@@ -42,9 +43,11 @@ static const char usage[] =
 struct grant_args {
 	const char **policies, **resources;
 	size_t npolicies, nresources;
-	const char *principal, *scope;
+	const char *principal, *scope, *module_dir;
 	enum writ_principal_kind kind;
 };
+
+enum { OPT_MODDIR = 256 };
 
 static int parse(int argc, char **argv, struct grant_args *a)
 {
@@ -54,6 +57,7 @@ static int parse(int argc, char **argv, struct grant_args *a)
 		{ "user", required_argument, NULL, 'u' },
 		{ "resource", required_argument, NULL, 'r' },
 		{ "scope", required_argument, NULL, 's' },
+		{ "module-dir", required_argument, NULL, OPT_MODDIR },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -81,6 +85,9 @@ static int parse(int argc, char **argv, struct grant_args *a)
 			if (a->scope)
 				return cli_usage_error("grant", "give --scope once, with every scope separated by spaces");
 			a->scope = optarg;
+			break;
+		case OPT_MODDIR:
+			a->module_dir = optarg;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -169,7 +176,7 @@ static int run(int argc, char **argv)
 		status = status == 1 ? EXIT_OK : EXIT_USAGE;
 		goto out;
 	}
-	status = cli_load_policy("grant", a.policies, a.npolicies, &policy);
+	status = cli_load_policy_ex("grant", a.policies, a.npolicies, a.module_dir, &policy);
 	if (status != EXIT_OK)
 		goto out;
 	if (writ_principal_find(policy, a.kind, a.principal) < 0) {

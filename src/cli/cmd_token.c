@@ -16,7 +16,7 @@
 static const char usage[] =
 	"Usage: writ token --policy PATH --key KEY.pem --client ID\n"
 	"                  [--resource URI] [--scope \"S1 S2\"] [--ttl SECONDS]\n"
-	"                  [--kid KID] [--now EPOCH]\n"
+	"                  [--kid KID] [--now EPOCH] [--module-dir DIR]\n"
 	"\n"
 	"Print a signed RFC 9068 access token (typ at+jwt) for an app: iss is the\n"
 	"policy's issuer, aud the resource, sub and client_id the app, scope what\n"
@@ -32,6 +32,7 @@ static const char usage[] =
 	"  -t, --ttl SECONDS     lifetime instead of the resource's\n"
 	"      --kid KID         the kid to name instead of the key's thumbprint\n"
 	"  -n, --now EPOCH       the issue time (default: now)\n"
+	"      --module-dir DIR  where loadable modules are\n"
 	"  -h, --help            show this help and exit\n"
 	"\n"
 	"Exit status: 0 success; 1 unknown app or resource; 2 usage error, a\n"
@@ -40,7 +41,7 @@ static const char usage[] =
 struct token_args {
 	const char **policies;
 	size_t npolicies;
-	const char *key, *client, *resource, *scope, *kid;
+	const char *key, *client, *resource, *scope, *kid, *module_dir;
 	unsigned long ttl;
 	double now;
 	int has_now;
@@ -57,6 +58,7 @@ static int parse(int argc, char **argv, struct token_args *a)
 		{ "ttl", required_argument, NULL, 't' },
 		{ "kid", required_argument, NULL, 'K' },
 		{ "now", required_argument, NULL, 'n' },
+		{ "module-dir", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -75,6 +77,7 @@ static int parse(int argc, char **argv, struct token_args *a)
 		case 'r': a->resource = optarg; break;
 		case 's': a->scope = optarg; break;
 		case 'K': a->kid = optarg; break;
+		case 'M': a->module_dir = optarg; break;
 		case 't':
 			errno = 0;
 			a->ttl = strtoul(optarg, &end, 10);
@@ -164,7 +167,7 @@ static int run(int argc, char **argv)
 		status = status == 1 ? EXIT_OK : EXIT_USAGE;
 		goto out;
 	}
-	status = cli_load_policy("token", a.policies, a.npolicies, &policy);
+	status = cli_load_policy_ex("token", a.policies, a.npolicies, a.module_dir, &policy);
 	if (status != EXIT_OK)
 		goto out;
 	rc = writ_signer_load(a.key, a.kid, &signer, err, sizeof(err));

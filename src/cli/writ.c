@@ -234,12 +234,6 @@ void cli_print_diagnostics(FILE *f, const writ_diagnostics *diags)
 	}
 }
 
-int cli_load_policy(const char *cmd, const char *const *paths, size_t npaths,
-                    writ_policy **out)
-{
-	return cli_load_policy_ex(cmd, paths, npaths, NULL, out);
-}
-
 int cli_load_policy_ex(const char *cmd, const char *const *paths, size_t npaths,
                        const char *module_dir, writ_policy **out)
 {

@@ -29,6 +29,7 @@ struct writ_decision {
 	const char *error; /* static */
 	char *description, *scope, *challenge, *route;
 	writ_token *token; /* kept across calls */
+	writ_trace *trace; /* the caller's, or NULL */
 };
 
 writ_decision *writ_decision_new(void)
@@ -52,12 +53,15 @@ static void decision_reset(writ_decision *d)
 	d->status = 0;
 	d->allowed = d->has_token = false;
 	d->error = NULL;
+	if (d->trace)
+		trace_clear(d->trace);
 }
 
 void writ_decision_free(writ_decision *d)
 {
 	if (!d)
 		return;
+	d->trace = NULL; /* the caller's, and maybe freed already */
 	decision_reset(d);
 	writ_token_free(d->token);
 	free(d);
@@ -96,6 +100,12 @@ const char *writ_decision_challenge(const writ_decision *d)
 const char *writ_decision_route(const writ_decision *d)
 {
 	return d ? d->route : NULL;
+}
+
+void writ_decision_set_trace(writ_decision *d, writ_trace *trace)
+{
+	if (d)
+		d->trace = trace;
 }
 
 const writ_token *writ_decision_token(const writ_decision *d)
@@ -149,18 +159,20 @@ oom:
 /* What the stack's run tells: the first line whose failure fixed the
  * status, its reason, and what a scope line found missing then. */
 struct verdict {
+	writ_trace *trace; /* also told every line, when not NULL */
 	bool failed, by_scope;
 	char reason[160];
 	char needed[1024]; /* written by `scope` (context.h) */
 	char scope[1024];  /* the needed scopes of the failing line */
 };
 
-static void hear_line(void *arg, const struct t_line *line, int result, const char *action,
-                      const char *reason)
+static void hear_line(void *arg, const writ_context *c, const struct t_line *line, int result,
+                      const char *action, const char *reason)
 {
 	struct verdict *v = arg;
 
-	(void)result;
+	if (v->trace)
+		trace_add(v->trace, c, line, result, action, reason);
 	if (v->failed || (strcmp(action, "bad") != 0 && strcmp(action, "die") != 0))
 		return;
 	v->failed = true;
@@ -190,7 +202,12 @@ static int run_access(const writ_policy *t, long r, const struct t_route *route,
 	c.route = route;
 	c.scope_needed = v.needed;
 	c.scope_needed_size = sizeof(v.needed);
+	v.trace = d->trace;
+	if (v.trace)
+		trace_begin(v.trace, &c);
 	status = stack_run(stack_for(t, r, WRIT_FACILITY_ACCESS), &c, hear_line, &v);
+	if (v.trace)
+		trace_end(v.trace, status);
 	if (status == WRIT_MODULE_SUCCESS)
 		return allow(d);
 	if (v.by_scope)

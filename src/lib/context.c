@@ -150,11 +150,19 @@ void context_grant_ceiling(const writ_context *c)
 
 /* ---- traces ---- */
 
+struct trace_line {
+	char *text;
+	char *added, *removed; /* grant: scopes the line put in or took out */
+};
+
 struct writ_trace {
-	char **lines;
+	struct trace_line *lines;
 	size_t n, cap;
-	char verdict[256];
-	int facility;
+	char verdict[16];
+	/* grant: the granted set after the previous line, to tell what each
+	 * line changed */
+	uint64_t *seen;
+	size_t seen_words, seen_cap;
 };
 
 writ_trace *writ_trace_new(void)
@@ -162,22 +170,27 @@ writ_trace *writ_trace_new(void)
 	return calloc(1, sizeof(writ_trace));
 }
 
-static void trace_reset(writ_trace *tr)
+void trace_clear(writ_trace *tr)
 {
 	size_t i;
 
-	for (i = 0; i < tr->n; i++)
-		free(tr->lines[i]);
+	for (i = 0; i < tr->n; i++) {
+		free(tr->lines[i].text);
+		free(tr->lines[i].added);
+		free(tr->lines[i].removed);
+	}
 	tr->n = 0;
 	tr->verdict[0] = '\0';
+	tr->seen_words = 0;
 }
 
 void writ_trace_free(writ_trace *tr)
 {
 	if (!tr)
 		return;
-	trace_reset(tr);
+	trace_clear(tr);
 	free(tr->lines);
+	free(tr->seen);
 	free(tr);
 }
 
@@ -188,7 +201,17 @@ size_t writ_trace_count(const writ_trace *tr)
 
 const char *writ_trace_line(const writ_trace *tr, size_t i)
 {
-	return tr && i < tr->n ? tr->lines[i] : NULL;
+	return tr && i < tr->n ? tr->lines[i].text : NULL;
+}
+
+const char *writ_trace_added(const writ_trace *tr, size_t i)
+{
+	return tr && i < tr->n ? (tr->lines[i].added ? tr->lines[i].added : "") : NULL;
+}
+
+const char *writ_trace_removed(const writ_trace *tr, size_t i)
+{
+	return tr && i < tr->n ? (tr->lines[i].removed ? tr->lines[i].removed : "") : NULL;
 }
 
 const char *writ_trace_verdict(const writ_trace *tr)
@@ -198,29 +221,86 @@ const char *writ_trace_verdict(const writ_trace *tr)
 
 static const char *const result_words[] = { "success", "deny", "ignore", "error", "fail" };
 
-/* A line the stack ran: "requisite network allow=...: deny -> die (reason)". */
-static void trace_add(void *arg, const struct t_line *line, int result, const char *action,
-                      const char *reason)
+void trace_begin(writ_trace *tr, const writ_context *c)
+{
+	trace_clear(tr);
+	if (c->facility != WRIT_FACILITY_GRANT || !c->granted)
+		return;
+	if (tr->seen_cap < c->granted_words) {
+		uint64_t *p = realloc(tr->seen, c->granted_words * sizeof(*p));
+		if (!p)
+			return; /* no record of changes: best effort, as every line */
+		tr->seen = p;
+		tr->seen_cap = c->granted_words;
+	}
+	tr->seen_words = c->granted_words;
+	memcpy(tr->seen, c->granted, c->granted_words * sizeof(*tr->seen));
+}
+
+void trace_end(writ_trace *tr, int status)
+{
+	snprintf(tr->verdict, sizeof(tr->verdict), "%s",
+	         status == WRIT_MODULE_SUCCESS ? "allow" : "deny");
+}
+
+/* The names of the permissions of c's resource whose bits are set in
+ * a & ~b, in declaration order, or NULL when none (or out of memory). */
+static char *set_difference(const writ_context *c, const uint64_t *a, const uint64_t *b)
+{
+	const struct t_resource *res = &c->policy->resources[c->resource];
+	struct buf out;
+	size_t w;
+
+	buf_init(&out);
+	for (w = 0; w < c->granted_words; w++) {
+		uint64_t bits = a[w] & ~b[w];
+		while (bits) {
+			uint32_t local = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(bits));
+			const struct t_perm *p = &c->policy->perms[res->perm_base + local];
+			if (out.len)
+				buf_putc(&out, ' ');
+			buf_append(&out, p->name, p->len);
+			bits &= bits - 1;
+		}
+	}
+	if (!out.len) {
+		buf_free(&out);
+		return NULL;
+	}
+	return buf_steal(&out);
+}
+
+/* A line the stack ran: "requisite network allow=...: deny -> die (reason)",
+ * and on a grant, what it changed in the granted set. */
+void trace_add(void *arg, const writ_context *c, const struct t_line *line, int result,
+               const char *action, const char *reason)
 {
 	writ_trace *tr = arg;
+	struct trace_line *l;
 	struct buf b;
 
 	if (tr->n == tr->cap) {
 		size_t cap = tr->cap ? tr->cap * 2 : 8;
-		char **p = realloc(tr->lines, cap * sizeof(*p));
+		struct trace_line *p = realloc(tr->lines, cap * sizeof(*p));
 		if (!p)
 			return; /* a trace is best effort; the decision is not */
 		tr->lines = p;
 		tr->cap = cap;
 	}
+	l = &tr->lines[tr->n];
+	memset(l, 0, sizeof(*l));
 	buf_init(&b);
-	buf_printf(&b, "%*s%s: %s -> %s", 2 * line->level, "", line->text,
-	           result_words[result], action);
+	buf_printf(&b, "%s: %s -> %s", line->text, result_words[result], action);
 	if (reason && reason[0])
 		buf_printf(&b, " (%s)", reason);
-	tr->lines[tr->n] = buf_steal(&b);
-	if (tr->lines[tr->n])
-		tr->n++;
+	if (!(l->text = buf_steal(&b)))
+		return;
+	if (tr->seen_words && tr->seen_words == c->granted_words) {
+		l->added = set_difference(c, c->granted, tr->seen);
+		l->removed = set_difference(c, tr->seen, c->granted);
+		memcpy(tr->seen, c->granted, c->granted_words * sizeof(*tr->seen));
+	}
+	tr->n++;
 }
 
 /* ---- running a facility ---- */
@@ -231,11 +311,10 @@ int context_run(writ_context *c, writ_trace *tr)
 	int status;
 
 	if (tr)
-		trace_reset(tr);
+		trace_begin(tr, c);
 	status = stack_run(s, c, tr ? trace_add : NULL, tr);
 	if (tr)
-		snprintf(tr->verdict, sizeof(tr->verdict), "%s",
-		         status == WRIT_MODULE_SUCCESS ? "allow" : "deny");
+		trace_end(tr, status);
 	return status;
 }
 

@@ -55,6 +55,15 @@ int scope_claim_holds(const char *claim, size_t claim_len, const char *const *re
 
 /* requested ∩ declared ∩ held into the granted set (the rbac module). */
 void context_grant_ceiling(const writ_context *c);
+/* A trace's record of one run: clear (emptied), begin (emptied; on a grant, the granted set
+ * as it starts), each line as stack_run hears it (trace is the argument),
+ * and the verdict from the run's status. */
+struct t_line;
+void trace_clear(writ_trace *tr);
+void trace_begin(writ_trace *tr, const writ_context *c);
+void trace_add(void *trace, const writ_context *c, const struct t_line *line, int result,
+               const char *action, const char *reason);
+void trace_end(writ_trace *tr, int status);
 /* Run the facility's stack; the result is WRIT_MODULE_SUCCESS or not. */
 int context_run(writ_context *c, writ_trace *tr);
 double context_now(const struct writ_request *req);

@@ -620,7 +620,8 @@ static struct t_line *flat_push(struct flat *f)
 	return &f->lines[f->n++];
 }
 
-static const char *line_text(struct writ_policy *t, const struct ast_stack_line *l)
+/* The line as written, indented two spaces per substack level. */
+static const char *line_text(struct writ_policy *t, const struct ast_stack_line *l, uint8_t level)
 {
 	const struct ast_action *a;
 	struct buf b;
@@ -628,6 +629,7 @@ static const char *line_text(struct writ_policy *t, const struct ast_stack_line 
 	size_t i;
 
 	buf_init(&b);
+	buf_printf(&b, "%*s", 2 * level, "");
 	if (l->control.s) {
 		buf_puts(&b, l->control.s);
 	} else {
@@ -661,7 +663,7 @@ static void flatten(struct flat *f, struct writ_policy *t, const struct ast_stac
 		if (!line)
 			return;
 		line->level = level;
-		line->text = line_text(t, l);
+		line->text = line_text(t, l, level);
 		if (!line->text) {
 			f->ok = false;
 			return;
@@ -789,6 +791,31 @@ const struct t_stack *stack_for(const struct writ_policy *t, long r, int facilit
 	return &t->stacks[facility];
 }
 
+/* ---- public iteration (writ.h) ---- */
+
+static const struct t_stack *public_stack(const struct writ_policy *t, long r,
+                                          enum writ_facility facility)
+{
+	if (!t || !t->stacks || r < -1 || (r >= 0 && (size_t)r >= t->nresources) ||
+	    facility < WRIT_FACILITY_CLIENT || facility > WRIT_FACILITY_ACCESS)
+		return NULL;
+	return stack_for(t, facility == WRIT_FACILITY_CLIENT ? -1 : r, (int)facility);
+}
+
+size_t writ_stack_count(const writ_policy *t, long r, enum writ_facility facility)
+{
+	const struct t_stack *s = public_stack(t, r, facility);
+
+	return s ? s->nlines : 0;
+}
+
+const char *writ_stack_line(const writ_policy *t, long r, enum writ_facility facility, size_t i)
+{
+	const struct t_stack *s = public_stack(t, r, facility);
+
+	return s && i < s->nlines ? s->lines[i].text : NULL;
+}
+
 static const char *action_name(int16_t act, char *tmp, size_t n)
 {
 	switch (act) {
@@ -809,12 +836,10 @@ enum { STATUS_MUST_FAIL = STACK_RESULTS };
 
 /*
  * Run a stack. Returns the final status: WRIT_MODULE_SUCCESS (allow) or
- * another value (deny). trace_add, when not NULL, hears every line.
+ * another value (deny). hear, when not NULL, hears every line.
  */
-int stack_run(const struct t_stack *s, const writ_context *ctx,
-              void (*trace_add)(void *arg, const struct t_line *line, int result,
-                                const char *action, const char *reason),
-              void *trace_arg)
+int stack_run(const struct t_stack *s, const writ_context *ctx, stack_hear_fn *hear,
+              void *hear_arg)
 {
 	struct { int impression, status; } saved[STACK_MAX_LEVEL + 2];
 	int impression = IMPRESSION_UNDEF, status = STATUS_MUST_FAIL;
@@ -838,7 +863,7 @@ int stack_run(const struct t_stack *s, const writ_context *ctx,
 		/* Reasons are only for traces: without one, modules get no room
 		 * and skip formatting them. */
 		result = line->module->decide(line->state, ctx, reason,
-		                              trace_add ? sizeof(reason) : 0);
+		                              hear ? sizeof(reason) : 0);
 		if (result < 0 || result >= STACK_RESULTS) {
 			/* An unknown result is bad, whatever the control says. */
 			snprintf(reason, sizeof(reason), "module returned %d, which is no result", result);
@@ -847,9 +872,9 @@ int stack_run(const struct t_stack *s, const writ_context *ctx,
 		} else {
 			action = line->actions[result];
 		}
-		if (trace_add)
-			trace_add(trace_arg, line, result, action_name((int16_t)action, tmp, sizeof(tmp)),
-			          reason);
+		if (hear)
+			hear(hear_arg, ctx, line, result, action_name((int16_t)action, tmp, sizeof(tmp)),
+			     reason);
 		switch (action) {
 		case ACT_RESET:
 			impression = saved[level].impression;

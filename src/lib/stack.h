@@ -34,7 +34,8 @@ struct t_line {
 	int16_t actions[STACK_RESULTS];
 	const struct writ_module *module;
 	void *state;            /* from the module's open() */
-	const char *text;       /* "requisite network allow=10.0.0.0/8", for traces */
+	const char *text;       /* "requisite network allow=10.0.0.0/8", indented two
+	                         * spaces per level, for traces and writ_stack_line() */
 };
 
 struct t_stack {
@@ -49,11 +50,12 @@ const struct writ_module *module_builtin(const char *name);
 
 /* The stack a facility runs on resource r (-1: the top-level one). */
 const struct t_stack *stack_for(const struct writ_policy *t, long r, int facility);
-/* Run a stack; WRIT_MODULE_SUCCESS means allow. trace_add may be NULL. */
-int stack_run(const struct t_stack *s, const writ_context *ctx,
-              void (*trace_add)(void *arg, const struct t_line *line, int result,
-                                const char *action, const char *reason),
-              void *trace_arg);
+/* Run a stack; WRIT_MODULE_SUCCESS means allow. hear, when not NULL, hears
+ * each line run, after its module decided. */
+typedef void stack_hear_fn(void *arg, const writ_context *ctx, const struct t_line *line,
+                           int result, const char *action, const char *reason);
+int stack_run(const struct t_stack *s, const writ_context *ctx, stack_hear_fn *hear,
+              void *hear_arg);
 
 /* The semantic pass and compiler for stacks (check.c and compile.c call). */
 void check_stacks(struct loader *ld);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # writ diff: permissions gained and lost per app and user, principals,
-# resources, permissions and routes added, removed and changed; JSON;
-# --fail-on; load and usage errors; a policy of 100,000 principals.
+# resources, permissions and routes added, removed and changed; grant,
+# access and client stacks changed; JSON; --fail-on; load and usage errors;
+# a policy of 100,000 principals.
 . "$top_srcdir/tests/cli/lib.sh"
 
 cat >base.writ <<'POLICY'
@@ -40,7 +41,7 @@ app exporter { roles sync; }
 POLICY
 api=https://api.example.com
 billing=https://billing.example.com
-none='resources +0 -0, permissions +0 -0, default-scope ~0, unrouted ~0, routes +0 -0 ~0'
+none='resources +0 -0, permissions +0 -0, default-scope ~0, unrouted ~0, routes +0 -0 ~0, stacks ~0'
 
 # diff_is OLD NEW EXPECTED [OPTION]...: exit 0, EXPECTED on stdout, nothing
 # on stderr.
@@ -106,7 +107,7 @@ diff_is base.writ rename.writ "- permission $api: list:item
 + user bob: $api enumerate:item
 - user cy: $api list:item
 + user cy: $api enumerate:item
-summary: resources +0 -0, permissions +1 -1, default-scope ~1, unrouted ~0, routes +0 -0 ~0, principals +0 -0, access +4 -4 (gained by 4 principals, lost by 4)"
+summary: resources +0 -0, permissions +1 -1, default-scope ~1, unrouted ~0, routes +0 -0 ~0, stacks ~0, principals +0 -0, access +4 -4 (gained by 4 principals, lost by 4)"
 
 # Routes: matched by methods and template, sorted by them; a requirement
 # changed, public to protected, one added, one removed; unrouted changed.
@@ -116,7 +117,7 @@ sed -e 's|requires read:item;|requires any read:item, write:item;|' \
 	base.writ >routes.writ
 sed -i 's|route DELETE "/items/{id}" requires write:item;|&\
     unrouted token;|' routes.writ
-routes_summary='summary: resources +0 -0, permissions +0 -0, default-scope ~0, unrouted ~1, routes +1 -1 ~2, principals +0 -0, access +0 -0 (gained by 0 principals, lost by 0)'
+routes_summary='summary: resources +0 -0, permissions +0 -0, default-scope ~0, unrouted ~1, routes +1 -1 ~2, stacks ~0, principals +0 -0, access +0 -0 (gained by 0 principals, lost by 0)'
 diff_is base.writ routes.writ "~ unrouted $api: deny -> token
 + route $api: DELETE \"/items/{id}\" requires write:item
 ~ route $api: GET \"/items/{id}\": requires read:item -> requires any read:item, write:item
@@ -129,7 +130,7 @@ diff_is routes.writ base.writ "~ unrouted $api: token -> deny
 ~ route $api: GET \"/items/{id}\": requires any read:item, write:item -> requires read:item
 + route $api: POST \"/items\" requires write:item
 ~ route $api: any \"/health\": requires read:item -> public
-summary: resources +0 -0, permissions +0 -0, default-scope ~0, unrouted ~1, routes +1 -1 ~2, principals +0 -0, access +0 -0 (gained by 0 principals, lost by 0)"
+summary: resources +0 -0, permissions +0 -0, default-scope ~0, unrouted ~1, routes +1 -1 ~2, stacks ~0, principals +0 -0, access +0 -0 (gained by 0 principals, lost by 0)"
 
 # Resources added and removed, with their permissions and routes, and the
 # access that goes with them. Declaration order does not matter: resources
@@ -178,7 +179,188 @@ diff_is base.writ resources.writ "+ resource https://audit.example.com
 - app exporter: $billing read:invoice
 + app importer: https://audit.example.com read:log
 - app importer: $billing read:invoice
-summary: resources +1 -1, permissions +1 -1, default-scope ~0, unrouted ~0, routes +1 -0 ~0, principals +0 -0, access +2 -2 (gained by 2 principals, lost by 2)"
+summary: resources +1 -1, permissions +1 -1, default-scope ~0, unrouted ~0, routes +1 -0 ~0, stacks ~0, principals +0 -0, access +2 -2 (gained by 2 principals, lost by 2)"
+
+# Stacks: the grant and access stacks each resource in both runs (its own,
+# else the top-level one, declared or built in) and the client stack, each
+# compared as its lines, includes inlined. A changed one is a header line,
+# then both stacks as a line diff: unchanged lines kept, removed ones
+# before added ones within a change.
+stacks_summary() {
+	# stacks_summary N: the summary of N stack changes and nothing else.
+	echo "summary: resources +0 -0, permissions +0 -0, default-scope ~0, unrouted ~0, routes +0 -0 ~0, stacks ~$1, principals +0 -0, access +0 -0 (gained by 0 principals, lost by 0)"
+}
+# A grant stack added to a resource replaces the built-in one.
+sed 's|^    default-scope list:item;|&\
+    stack grant {\
+        requisite network allow=10.0.0.0/8;\
+        required rbac;\
+    }|' base.writ >gstack.writ
+diff_is base.writ gstack.writ "~ stack grant $api:
+    - required rbac (built-in default)
+    + requisite network allow=10.0.0.0/8
+    + required rbac
+$(stacks_summary 1)"
+diff_is gstack.writ base.writ "~ stack grant $api:
+    - requisite network allow=10.0.0.0/8
+    - required rbac
+    + required rbac (built-in default)
+$(stacks_summary 1)"
+# One line of an access stack changed, one added: the others are context.
+sed 's|^    default-scope list:item;|&\
+    stack access {\
+        requisite network allow=10.0.0.0/8;\
+        required scope;\
+        optional permit;\
+    }|' base.writ >astack.writ
+sed -e 's|allow=10.0.0.0/8;|allow=10.0.0.0/8,192.168.0.0/16;|' \
+	-e 's|optional permit;|&\
+        required time days=mon-fri;|' astack.writ >astack2.writ
+diff_is astack.writ astack2.writ "~ stack access $api:
+    - requisite network allow=10.0.0.0/8
+    + requisite network allow=10.0.0.0/8,192.168.0.0/16
+      required scope
+      optional permit
+    + required time days=mon-fri
+$(stacks_summary 1)"
+# Two lines swapped, one changed: the longest common subsequence is kept,
+# the rest removed and added around it.
+sed -e 's|^        requisite network allow=10.0.0.0/8;|        SCOPE|' \
+	-e 's|^        required scope;|        requisite network allow=10.0.0.0/8;|' \
+	-e 's|^        SCOPE|        required scope;|' \
+	-e 's|^        optional permit;|        optional deny;|' astack.writ >astack3.writ
+diff_is astack.writ astack3.writ "~ stack access $api:
+    - requisite network allow=10.0.0.0/8
+      required scope
+    - optional permit
+    + requisite network allow=10.0.0.0/8
+    + optional deny
+$(stacks_summary 1)"
+# Top-level stacks, named stacks, include and substack: every resource
+# running the top-level stack reports its change.
+cat base.writ - >named.writ <<'POLICY'
+stack office for access {
+    requisite network allow=10.0.0.0/8;
+}
+stack access {
+    include office;
+    required scope;
+}
+stack hours for grant {
+    required time days=mon-fri hours=09:00-17:00;
+}
+stack grant {
+    substack hours;
+    required rbac;
+}
+POLICY
+# The same stacks written differently (an include inlined, layout,
+# comments) are no difference.
+cat base.writ - >named-same.writ <<'POLICY'
+# office hours only
+stack hours for grant
+{
+    required   time days=mon-fri hours=09:00-17:00;   # local time
+}
+stack grant { substack hours; required rbac; }
+stack access { requisite network allow=10.0.0.0/8; required scope; }
+POLICY
+diff_is named.writ named-same.writ 'no differences'
+expect_exit 0 "$WRIT" diff --fail-on any-change named.writ named-same.writ
+# A change inside a substack, shown at its level.
+sed 's/hours=09:00-17:00/hours=08:00-18:00/' named.writ >substack.writ
+diff_is named.writ substack.writ "~ stack grant $api:
+      substack hours
+    -   required time days=mon-fri hours=09:00-17:00
+    +   required time days=mon-fri hours=08:00-18:00
+      required rbac
+~ stack grant $billing:
+      substack hours
+    -   required time days=mon-fri hours=09:00-17:00
+    +   required time days=mon-fri hours=08:00-18:00
+      required rbac
+$(stacks_summary 2)"
+# A line added to an included stack, inlined where it is included. A
+# resource with an access stack of its own does not run the top-level one.
+sed 's|^    requisite network allow=10.0.0.0/8;|&\
+    requisite time days=mon-fri;|' named.writ >include.writ
+sed 's|^resource "https://billing.example.com" {|&\
+    stack access { required scope; }|' named.writ >named-own.writ
+sed 's|^resource "https://billing.example.com" {|&\
+    stack access { required scope; }|' include.writ >include-own.writ
+diff_is named-own.writ include-own.writ "~ stack access $api:
+      requisite network allow=10.0.0.0/8
+    + requisite time days=mon-fri
+      required scope
+$(stacks_summary 1)"
+# The client stack, once, after the resources and before the apps.
+cat base.writ - >client.writ <<'POLICY'
+stack client {
+    requisite network allow=10.0.0.0/8;
+    required secret;
+}
+POLICY
+diff_is base.writ client.writ "~ stack client:
+    - required secret (built-in default)
+    + requisite network allow=10.0.0.0/8
+    + required secret
+$(stacks_summary 1)"
+cat grant.writ - >client-grant.writ <<'POLICY'
+stack client {
+    requisite network allow=10.0.0.0/8;
+    required secret;
+}
+POLICY
+diff_is gstack.writ client-grant.writ "~ stack grant $api:
+    - requisite network allow=10.0.0.0/8
+    - required rbac
+    + required rbac (built-in default)
+~ stack client:
+    - required secret (built-in default)
+    + requisite network allow=10.0.0.0/8
+    + required secret
++ user ann: $api list:item
+summary: resources +0 -0, permissions +0 -0, default-scope ~0, unrouted ~0, routes +0 -0 ~0, stacks ~2, principals +0 -0, access +1 -0 (gained by 1 principal, lost by 0)"
+# JSON: the stacks a resource changed, each side's lines in full, and the
+# client stack; the summary counts both.
+diff_is base.writ gstack.writ '{
+  "resources": [
+    {"resource": "https://api.example.com", "change": "changed", "permissions_added": [], "permissions_removed": [], "default_scope": null, "unrouted": null, "routes_added": [], "routes_removed": [], "routes_changed": [], "stacks_changed": [{"facility": "grant", "old": ["required rbac (built-in default)"], "new": ["requisite network allow=10.0.0.0/8", "required rbac"]}]}
+  ],
+  "client_stack": null,
+  "principals": [],
+  "summary": {"resources_added": 0, "resources_removed": 0, "permissions_added": 0, "permissions_removed": 0, "default_scopes_changed": 0, "unrouted_changed": 0, "routes_added": 0, "routes_removed": 0, "routes_changed": 0, "stacks_changed": 1, "principals_added": 0, "principals_removed": 0, "access_added": 0, "access_removed": 0, "principals_gaining": 0, "principals_losing": 0},
+  "differences": true,
+  "new_access": false
+}' --format json
+if command -v jq >/dev/null 2>&1 &&
+	expect_exit 0 "$WRIT" diff --format json named.writ include.writ; then
+	checks=$((checks + 1))
+	[ "$(jq -c '[.resources[] | [.resource, .stacks_changed]], .client_stack, .summary.stacks_changed, .differences, .new_access' "$run_stdout")" = '[["https://api.example.com",[{"facility":"access","old":["requisite network allow=10.0.0.0/8","required scope"],"new":["requisite network allow=10.0.0.0/8","requisite time days=mon-fri","required scope"]}]],["https://billing.example.com",[{"facility":"access","old":["requisite network allow=10.0.0.0/8","required scope"],"new":["requisite network allow=10.0.0.0/8","requisite time days=mon-fri","required scope"]}]]]
+null
+2
+true
+false' ] || fail "diff --format json named.writ include.writ: $(cat "$run_stdout")"
+fi
+if command -v jq >/dev/null 2>&1 &&
+	expect_exit 0 "$WRIT" diff --format json client.writ base.writ; then
+	checks=$((checks + 1))
+	[ "$(jq -c '.resources, .client_stack, .summary.stacks_changed, .differences' "$run_stdout")" = '[]
+{"old":["requisite network allow=10.0.0.0/8","required secret"],"new":["required secret (built-in default)"]}
+1
+true' ] || fail "diff --format json client.writ base.writ: $(cat "$run_stdout")"
+fi
+# A stack change counts for any-change, never for new-access: writ cannot
+# tell whether it narrows or widens.
+for new in gstack.writ astack2.writ substack.writ client.writ; do
+	old=base.writ
+	[ "$new" = astack2.writ ] && old=astack.writ
+	[ "$new" = substack.writ ] && old=named.writ
+	expect_exit 1 "$WRIT" diff --fail-on any-change "$old" "$new"
+	expect_exit 0 "$WRIT" diff --fail-on new-access "$old" "$new"
+done
+expect_exit 1 "$WRIT" diff --format json --fail-on any-change base.writ client.writ
+expect_exit 1 "$WRIT" diff --fail-on new-access gstack.writ client-grant.writ
 
 # JSON: one document, the same changes.
 sed -e 's/grant read:item, write:item on/grant read:item, write:item, list:item on/' \
@@ -187,34 +369,37 @@ sed -e 's/grant read:item, write:item on/grant read:item, write:item, list:item 
 echo 'app reporter { }' >>combo.writ
 diff_is base.writ combo.writ '{
   "resources": [
-    {"resource": "https://api.example.com", "change": "changed", "permissions_added": [], "permissions_removed": [], "default_scope": null, "unrouted": null, "routes_added": [], "routes_removed": [], "routes_changed": [{"route": "any \"/health\"", "old": "public", "new": "requires read:item"}]}
+    {"resource": "https://api.example.com", "change": "changed", "permissions_added": [], "permissions_removed": [], "default_scope": null, "unrouted": null, "routes_added": [], "routes_removed": [], "routes_changed": [{"route": "any \"/health\"", "old": "public", "new": "requires read:item"}], "stacks_changed": []}
   ],
+  "client_stack": null,
   "principals": [
     {"kind": "app", "id": "reporter", "change": "added", "access": []},
     {"kind": "user", "id": "ann", "change": "changed", "access": [{"resource": "https://api.example.com", "added": ["list:item"], "removed": []}]},
     {"kind": "user", "id": "bob", "change": "removed", "access": [{"resource": "https://api.example.com", "added": [], "removed": ["read:item", "list:item"]}]}
   ],
-  "summary": {"resources_added": 0, "resources_removed": 0, "permissions_added": 0, "permissions_removed": 0, "default_scopes_changed": 0, "unrouted_changed": 0, "routes_added": 0, "routes_removed": 0, "routes_changed": 1, "principals_added": 1, "principals_removed": 1, "access_added": 1, "access_removed": 2, "principals_gaining": 1, "principals_losing": 1},
+  "summary": {"resources_added": 0, "resources_removed": 0, "permissions_added": 0, "permissions_removed": 0, "default_scopes_changed": 0, "unrouted_changed": 0, "routes_added": 0, "routes_removed": 0, "routes_changed": 1, "stacks_changed": 0, "principals_added": 1, "principals_removed": 1, "access_added": 1, "access_removed": 2, "principals_gaining": 1, "principals_losing": 1},
   "differences": true,
   "new_access": true
 }' --format json
 diff_is base.writ resources.writ '{
   "resources": [
-    {"resource": "https://audit.example.com", "change": "added", "permissions_added": ["read:log"], "permissions_removed": [], "default_scope": null, "unrouted": null, "routes_added": ["GET \"/logs\" requires read:log"], "routes_removed": [], "routes_changed": []},
-    {"resource": "https://billing.example.com", "change": "removed", "permissions_added": [], "permissions_removed": ["read:invoice"], "default_scope": null, "unrouted": null, "routes_added": [], "routes_removed": [], "routes_changed": []}
+    {"resource": "https://audit.example.com", "change": "added", "permissions_added": ["read:log"], "permissions_removed": [], "default_scope": null, "unrouted": null, "routes_added": ["GET \"/logs\" requires read:log"], "routes_removed": [], "routes_changed": [], "stacks_changed": []},
+    {"resource": "https://billing.example.com", "change": "removed", "permissions_added": [], "permissions_removed": ["read:invoice"], "default_scope": null, "unrouted": null, "routes_added": [], "routes_removed": [], "routes_changed": [], "stacks_changed": []}
   ],
+  "client_stack": null,
   "principals": [
     {"kind": "app", "id": "exporter", "change": "changed", "access": [{"resource": "https://audit.example.com", "added": ["read:log"], "removed": []}, {"resource": "https://billing.example.com", "added": [], "removed": ["read:invoice"]}]},
     {"kind": "app", "id": "importer", "change": "changed", "access": [{"resource": "https://audit.example.com", "added": ["read:log"], "removed": []}, {"resource": "https://billing.example.com", "added": [], "removed": ["read:invoice"]}]}
   ],
-  "summary": {"resources_added": 1, "resources_removed": 1, "permissions_added": 1, "permissions_removed": 1, "default_scopes_changed": 0, "unrouted_changed": 0, "routes_added": 1, "routes_removed": 0, "routes_changed": 0, "principals_added": 0, "principals_removed": 0, "access_added": 2, "access_removed": 2, "principals_gaining": 2, "principals_losing": 2},
+  "summary": {"resources_added": 1, "resources_removed": 1, "permissions_added": 1, "permissions_removed": 1, "default_scopes_changed": 0, "unrouted_changed": 0, "routes_added": 1, "routes_removed": 0, "routes_changed": 0, "stacks_changed": 0, "principals_added": 0, "principals_removed": 0, "access_added": 2, "access_removed": 2, "principals_gaining": 2, "principals_losing": 2},
   "differences": true,
   "new_access": true
 }' -f json
 diff_is base.writ base.writ '{
   "resources": [],
+  "client_stack": null,
   "principals": [],
-  "summary": {"resources_added": 0, "resources_removed": 0, "permissions_added": 0, "permissions_removed": 0, "default_scopes_changed": 0, "unrouted_changed": 0, "routes_added": 0, "routes_removed": 0, "routes_changed": 0, "principals_added": 0, "principals_removed": 0, "access_added": 0, "access_removed": 0, "principals_gaining": 0, "principals_losing": 0},
+  "summary": {"resources_added": 0, "resources_removed": 0, "permissions_added": 0, "permissions_removed": 0, "default_scopes_changed": 0, "unrouted_changed": 0, "routes_added": 0, "routes_removed": 0, "routes_changed": 0, "stacks_changed": 0, "principals_added": 0, "principals_removed": 0, "access_added": 0, "access_removed": 0, "principals_gaining": 0, "principals_losing": 0},
   "differences": false,
   "new_access": false
 }' --format=json

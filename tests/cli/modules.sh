@@ -17,8 +17,7 @@ iss=https://auth.example.com/oidc
 aud=https://payment.example.com/api
 now=1795392000
 
-# The policy the token is minted from: no loadable module in it, since
-# writ token has no --module-dir.
+# The policy the token is minted from, with no loadable module in it.
 cat >token.writ <<'POLICY'
 issuer "https://auth.example.com/oidc" {
     token-ttl 1h;
@@ -70,6 +69,7 @@ if expect_exit 0 "$WRIT" explain --policy cart.writ --access --jwks jwks.json --
 	--resource "$aud" --now "$now" --module-dir "$moddir" "$tok"; then
 	expect_output stdout "token for $aud:
   valid: sub cart-service, scope \"write:payment\"
+  write:payment from role checkout
 access stack:
   required scope write:payment: success -> ok (every required scope is granted)
   required subject_prefix prefix=cart-: success -> ok (the subject starts with cart-)
@@ -82,6 +82,7 @@ if expect_exit 1 "$WRIT" explain --policy svc.writ --access --jwks jwks.json --i
 	--resource "$aud" --now "$now" --module-dir "$moddir" "$tok"; then
 	expect_output stdout "token for $aud:
   valid: sub cart-service, scope \"write:payment\"
+  write:payment from role checkout
 access stack:
   required scope write:payment: success -> ok (every required scope is granted)
   required subject_prefix prefix=svc-: deny -> bad (the subject does not start with svc-)

@@ -1956,6 +1956,54 @@ START_TEST(resource_stack_overrides)
 }
 END_TEST
 
+/* The stacks as writ_stack_count/writ_stack_line give them: what each
+ * resource runs, the top-level one at -1, substacks indented. */
+START_TEST(stack_lines_public)
+{
+	char *text = fmt(TWO_RESOURCES,
+	                 "    stack grant {\n        required rbac;\n        substack extra;\n    }\n",
+	                 "stack extra for grant {\n    optional permit;\n}\n"
+	                 "stack access {\n    requisite network allow=10.0.0.0/8;\n"
+	                 "    include more;\n}\n"
+	                 "stack more for access {\n    required scope;\n}\n");
+	writ_policy *p = policy_ok(text);
+	long a = writ_resource_find(p, "https://a.example.com");
+	long b = writ_resource_find(p, "https://b.example.com");
+
+	ck_assert_int_ge(a, 0);
+	ck_assert_int_ge(b, 0);
+	/* a's own grant stack, the substack's line one level deeper. */
+	ck_assert_uint_eq(writ_stack_count(p, a, WRIT_FACILITY_GRANT), 3);
+	ck_assert_str_eq(writ_stack_line(p, a, WRIT_FACILITY_GRANT, 0), "required rbac");
+	ck_assert_str_eq(writ_stack_line(p, a, WRIT_FACILITY_GRANT, 1), "substack extra");
+	ck_assert_str_eq(writ_stack_line(p, a, WRIT_FACILITY_GRANT, 2), "  optional permit");
+	ck_assert_ptr_null(writ_stack_line(p, a, WRIT_FACILITY_GRANT, 3));
+	/* b has none: the built-in one, as at the top level. */
+	ck_assert_uint_eq(writ_stack_count(p, b, WRIT_FACILITY_GRANT), 1);
+	ck_assert_str_eq(writ_stack_line(p, b, WRIT_FACILITY_GRANT, 0),
+	                 "required rbac (built-in default)");
+	ck_assert_str_eq(writ_stack_line(p, -1, WRIT_FACILITY_GRANT, 0),
+	                 "required rbac (built-in default)");
+	/* The declared top-level access stack, its include inlined, for both. */
+	ck_assert_uint_eq(writ_stack_count(p, a, WRIT_FACILITY_ACCESS), 2);
+	ck_assert_str_eq(writ_stack_line(p, b, WRIT_FACILITY_ACCESS, 0),
+	                 "requisite network allow=10.0.0.0/8");
+	ck_assert_str_eq(writ_stack_line(p, -1, WRIT_FACILITY_ACCESS, 1), "required scope");
+	/* The client stack is the top-level one whatever the resource. */
+	ck_assert_str_eq(writ_stack_line(p, a, WRIT_FACILITY_CLIENT, 0),
+	                 "required secret (built-in default)");
+	/* Out of range: nothing. */
+	ck_assert_uint_eq(writ_stack_count(p, -2, WRIT_FACILITY_GRANT), 0);
+	ck_assert_uint_eq(writ_stack_count(p, 2, WRIT_FACILITY_GRANT), 0);
+	ck_assert_uint_eq(writ_stack_count(p, a, (enum writ_facility)0), 0);
+	ck_assert_uint_eq(writ_stack_count(p, a, (enum writ_facility)4), 0);
+	ck_assert_uint_eq(writ_stack_count(NULL, a, WRIT_FACILITY_GRANT), 0);
+	ck_assert_ptr_null(writ_stack_line(p, 2, WRIT_FACILITY_GRANT, 0));
+	writ_policy_unref(p);
+	free(text);
+}
+END_TEST
+
 /* An empty stack in a resource replaces the top-level one too: nothing
  * says yes there, so it denies (it does not fall back to the top level). */
 START_TEST(resource_empty_stack_denies)
@@ -2073,6 +2121,15 @@ START_TEST(narrowing_grant)
 		ck_assert_str_eq(out, "write:x");
 		expect_trace(tr, "allow", LINES(RBAC_OK, "required permit: success -> ok (narrowed)",
 		                                R("optional result ignore", "ignore -> ignore")));
+		/* What each line put in and took out, for writ explain. */
+		ck_assert_str_eq(writ_trace_added(tr, 0), "read:x write:x");
+		ck_assert_str_eq(writ_trace_removed(tr, 0), "");
+		ck_assert_str_eq(writ_trace_added(tr, 1), "");
+		ck_assert_str_eq(writ_trace_removed(tr, 1), "read:x");
+		ck_assert_str_eq(writ_trace_added(tr, 2), "");
+		ck_assert_str_eq(writ_trace_removed(tr, 2), "");
+		ck_assert_ptr_null(writ_trace_added(tr, 3));
+		ck_assert_ptr_null(writ_trace_removed(tr, 3));
 		writ_trace_free(tr);
 	}
 	ck_assert_int_eq(seen.facility, WRIT_FACILITY_GRANT);
@@ -2239,6 +2296,7 @@ static Suite *suite(void)
 
 	tcase_set_timeout(narrow, 60);
 	tcase_add_test(narrow, narrowing_grant);
+	tcase_add_test(narrow, stack_lines_public);
 	tcase_add_test(narrow, narrowing_other_facilities);
 	suite_add_tcase(s, narrow);
 	return s;
