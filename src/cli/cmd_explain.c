@@ -151,23 +151,38 @@ static int parse(int argc, char **argv, struct explain_args *a)
 	return 0;
 }
 
-/* Is word (len bytes, not NUL-ended) one of the space-separated words of
- * the list's first list_len bytes? */
-static int has_word(const char *list, size_t list_len, const char *word, size_t len)
+/* The next space-separated word of [*s, end): its start, its length in
+ * *len, and *s moved past it; NULL when no word is left. */
+static const char *next_word(const char **s, const char *end, size_t *len)
 {
-	const char *end = list + list_len;
+	const char *w = *s;
 
-	while (list < end) {
-		size_t n = strcspn(list, " ");
-		if (n > (size_t)(end - list))
-			n = (size_t)(end - list);
-		if (n == len && memcmp(list, word, len) == 0)
+	while (w < end && *w == ' ')
+		w++;
+	if (w == end)
+		return NULL;
+	for (*len = 0; w + *len < end && w[*len] != ' ';)
+		(*len)++;
+	*s = w + *len;
+	return w;
+}
+
+/* Is word (len bytes, not NUL-ended) one of the words of [list, end)? */
+static int has_word(const char *list, const char *end, const char *word, size_t len)
+{
+	const char *w;
+	size_t n;
+
+	while ((w = next_word(&list, end, &n)) != NULL)
+		if (n == len && memcmp(w, word, len) == 0)
 			return 1;
-		list += n;
-		while (list < end && *list == ' ')
-			list++;
-	}
 	return 0;
+}
+
+/* The same, list being NUL-terminated. */
+static int in_list(const char *list, const char *word, size_t len)
+{
+	return has_word(list, list + strlen(list), word, len);
 }
 
 /* Each line run, with what it put into the grant (+) or took out (-). */
@@ -246,7 +261,7 @@ static void print_dropped(const writ_policy *p, const struct explain_args *a, lo
 		return;
 	}
 	for (i = writ_trace_count(tr); i-- > 0;) {
-		if (has_word(writ_trace_removed(tr, i), strlen(writ_trace_removed(tr, i)), word, len)) {
+		if (in_list(writ_trace_removed(tr, i), word, len)) {
 			const char *line = writ_trace_line(tr, i), *end = strstr(line, ": ");
 			while (*line == ' ')
 				line++;
@@ -264,32 +279,25 @@ static void print_scopes(const writ_policy *p, const struct explain_args *a, siz
 {
 	const char *req = a->scope && *a->scope ? a->scope : writ_resource_default_scope(p, r);
 	long pi = writ_principal_find(p, a->kind, a->principal);
-	size_t i, n = writ_resource_permission_count(p, r), ndropped = 0;
-	const char *w;
+	size_t i, n = writ_resource_permission_count(p, r), ndropped = 0, len;
+	const char *w, *rest;
 
 	printf("granted:%s\n", *granted ? "" : " nothing");
 	for (i = 0; i < n; i++) {
 		const char *name = writ_resource_permission(p, r, i);
-		if (!has_word(granted, strlen(granted), name, strlen(name)))
+		if (!in_list(granted, name, strlen(name)))
 			continue;
 		printf("  %s", name);
 		roles_for(p, a->kind, pi, r, i, 1);
 		putchar('\n');
 	}
-	for (w = req; *w;) {
-		size_t len;
-		while (*w == ' ')
-			w++;
-		len = strcspn(w, " ");
-		if (!len)
-			break;
+	for (rest = req; (w = next_word(&rest, req + strlen(req), &len)) != NULL;) {
 		/* Each word once, the first time it is asked for. */
-		if (!has_word(req, (size_t)(w - req), w, len) && !has_word(granted, strlen(granted), w, len)) {
-			if (!ndropped++)
-				printf("dropped:\n");
-			print_dropped(p, a, pi, r, w, len, tr);
-		}
-		w += len;
+		if (has_word(req, w, w, len) || in_list(granted, w, len))
+			continue;
+		if (!ndropped++)
+			printf("dropped:\n");
+		print_dropped(p, a, pi, r, w, len, tr);
 	}
 }
 
@@ -364,19 +372,13 @@ static long token_principal(const writ_policy *p, const writ_token *t,
 static void print_token_scopes(const writ_policy *p, size_t r, const writ_token *t)
 {
 	enum writ_principal_kind kind;
-	const char *id, *w;
+	const char *id, *w, *rest, *scope = writ_token_scope(t);
 	long pi = token_principal(p, t, &kind, &id);
+	size_t len;
 	const char *kname = kind == WRIT_PRINCIPAL_APP ? "app" : "user";
 
-	for (w = writ_token_scope(t); *w;) {
-		size_t len;
-		long perm;
-		while (*w == ' ')
-			w++;
-		len = strcspn(w, " ");
-		if (!len)
-			break;
-		perm = find_permission(p, r, w, len);
+	for (rest = scope; (w = next_word(&rest, scope + strlen(scope), &len)) != NULL;) {
+		long perm = find_permission(p, r, w, len);
 		printf("  %.*s", (int)len, w);
 		if (perm < 0)
 			printf(": %s declares no such permission\n", writ_resource_indicator(p, r));
@@ -388,7 +390,6 @@ static void print_token_scopes(const writ_policy *p, size_t r, const writ_token 
 			putchar('\n');
 		else
 			printf(": no role of %s %s grants it in this policy\n", kname, id);
-		w += len;
 	}
 }
 
