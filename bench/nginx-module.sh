@@ -12,9 +12,10 @@
 # cost; with 32 requests queued at the worker, the latencies grow by about
 # 32 times that (Little's law), which is what a client sees under load.
 #
-# Prints one line beginning "nginx module overhead"; exits 0, 1 when the
-# measurement failed, 2 when a tool is missing. BENCH_QUICK=1: one short
-# round, only to show that the harness works.
+# Prints the rows of bench/run.sh's table, "row" and its fields separated
+# by tabs (see add_row there); exits 0, 1 when the measurement failed, 2
+# when a tool is missing. BENCH_QUICK=1: one short round, only to show that
+# the harness works.
 set -eu
 builddir=$(cd "${1:-.}" && pwd)
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,19 +23,24 @@ module=$builddir/nginx/ngx_http_writ_module.so
 aud=https://payment.example.com/api
 if [ "${BENCH_QUICK:-0}" = 1 ]; then rounds=1 seconds=1; else rounds=3 seconds=5; fi
 wrk_threads=1 wrk_connections=32
-label="nginx module overhead (wrk -t$wrk_threads -c$wrk_connections, 1 worker)"
+label="nginx module (writ on), requests/s"
+conditions="wrk -t$wrk_threads -c$wrk_connections, 1 worker"
+# not_measured VERDICT WHY: the row of a run that measured nothing.
+not_measured() {
+	printf 'row\t%s\t-\trequests/s\t\t\t\t%s\t%s\n' "$label" "$2" "$1"
+}
 
 nginx_bin=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
 if [ ! -x "$nginx_bin" ]; then
-	echo "$label   no nginx (apt-get install nginx)"
+	not_measured 'skipped: no nginx' 'apt-get install nginx'
 	exit 2
 fi
 if ! command -v wrk >/dev/null; then
-	echo "$label   no wrk (apt-get install wrk)"
+	not_measured 'skipped: no wrk' 'apt-get install wrk'
 	exit 2
 fi
 if [ ! -f "$module" ]; then
-	echo "$label   the module is not built (apt-get install nginx-dev, then ./configure)"
+	not_measured 'skipped: not built' 'the module is not built (apt-get install nginx-dev, then ./configure)'
 	exit 0
 fi
 
@@ -138,7 +144,7 @@ measure() {
 field() { printf '%s\n' "$result" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
 if ! start_nginx; then
-	echo "$label   nginx did not start   failed"
+	not_measured failed 'nginx did not start'
 	exit 1
 fi
 # The module decides: no token is refused, the token is allowed.
@@ -147,19 +153,19 @@ t=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" \
 	"http://127.0.0.1:$decided/payments/123")
 if [ "$c" != 401 ] || [ "$t" != 200 ]; then
 	echo "bench: with writ on, no token got $c (not 401), the token $t (not 200)" >&2
-	echo "$label   writ on does not decide   failed"
+	not_measured failed 'writ on does not decide'
 	exit 1
 fi
 
 best_plain='' best_writ='' rps_plain=0 rps_writ=0
 i=0
 while [ $i -lt $rounds ]; do
-	measure "$plain" || { echo "$label   failed"; exit 1; }
+	measure "$plain" || { not_measured failed 'wrk failed on plain nginx'; exit 1; }
 	r=$(field requests_per_sec)
 	if awk -v a="$r" -v b="$rps_plain" 'BEGIN { exit !(a > b) }'; then
 		best_plain=$result rps_plain=$r
 	fi
-	measure "$decided" "$token" || { echo "$label   failed"; exit 1; }
+	measure "$decided" "$token" || { not_measured failed 'wrk failed with writ on'; exit 1; }
 	r=$(field requests_per_sec)
 	if awk -v a="$r" -v b="$rps_writ" 'BEGIN { exit !(a > b) }'; then
 		best_writ=$result rps_writ=$r
@@ -171,7 +177,14 @@ result=$best_plain
 p50_plain=$(field p50_ms) p99_plain=$(field p99_ms)
 result=$best_writ
 p50_writ=$(field p50_ms) p99_writ=$(field p99_ms)
-awk -v label="$label" -v rp="$rps_plain" -v rw="$rps_writ" \
+# The rows: rate, latencies and the worker's time per request, each
+# beside plain nginx's.
+awk -v label="$label" -v cond="$conditions, best of $rounds rounds of ${seconds} s" \
+	-v rp="$rps_plain" -v rw="$rps_writ" \
 	-v a50="$p50_plain" -v a99="$p99_plain" -v b50="$p50_writ" -v b99="$p99_writ" 'BEGIN {
-	printf "%s   plain %.0f/s p50 %.3f ms p99 %.3f ms   writ on %.0f/s p50 %.3f ms p99 %.3f ms   added per request: p50 %+.1f us, p99 %+.1f us, worker time %+.1f us\n", label, rp, a50, a99, rw, b50, b99, (b50 - a50) * 1000, (b99 - a99) * 1000, (rw > 0 && rp > 0) ? (1e6 / rw - 1e6 / rp) : 0
+	printf "row\t%s\t%.0f\trequests/s\t\tplain nginx\t%.0f\t%s\n", label, rw, rp, cond
+	printf "row\tnginx module (writ on), p50 latency\t%.3f\tms\t\tplain nginx\t%.3f\t%s\n", b50, a50, cond
+	printf "row\tnginx module (writ on), p99 latency\t%.3f\tms\t\tplain nginx\t%.3f\t%s\n", b99, a99, cond
+	if (rw > 0 && rp > 0)
+		printf "row\tnginx module (writ on), worker time per request\t%.1f\tus\t\tplain nginx\t%.1f\tthe module adds %.1f us: 1/rate of the one busy worker\n", 1e6 / rw, 1e6 / rp, 1e6 / rw - 1e6 / rp
 }'
