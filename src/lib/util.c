@@ -299,15 +299,36 @@ void buf_put_utf8(struct buf *b, uint32_t cp)
 
 /* ---- hashing ---- */
 
+/* Eight bytes as one word, in the machine's order: a hash need not be the
+ * same across machines, only within the process. */
+static inline uint64_t load_word(const unsigned char *s)
+{
+	uint64_t v;
+
+	memcpy(&v, s, sizeof(v));
+	return v;
+}
+
+/*
+ * A word at a time: each eight bytes are mixed in with one multiplication,
+ * so that an identifier of 40 bytes costs five steps instead of the forty
+ * dependent multiplications of a byte-wise hash; the tail is read as one
+ * short word, its length folded in so that "a" and "a\0" differ. The
+ * tables it serves are built from the policy and only looked up with what
+ * requests bring, so a flooding attack has nothing to insert.
+ */
 uint64_t hash_bytes(const void *p, size_t len, uint64_t seed)
 {
 	const unsigned char *s = p;
-	uint64_t h = 0xcbf29ce484222325ULL ^ seed;
-	size_t i;
+	uint64_t h = seed ^ (len * 0x9e3779b97f4a7c15ULL), tail = 0;
 
-	for (i = 0; i < len; i++) {
-		h ^= s[i];
-		h *= 0x100000001b3ULL;
+	for (; len >= 8; s += 8, len -= 8) {
+		h = (h ^ load_word(s)) * 0xbf58476d1ce4e5b9ULL;
+		h ^= h >> 31;
+	}
+	if (len) {
+		memcpy(&tail, s, len);
+		h = (h ^ tail) * 0x94d049bb133111ebULL;
 	}
 	/* Final avalanche so that the low bits used for slots are well mixed. */
 	h ^= h >> 33;

@@ -619,6 +619,47 @@ START_TEST(check_malformed)
 }
 END_TEST
 
+/* The claim is read eight bytes at a time: every bad byte and every
+ * doubled space at every offset of a long claim, word boundaries
+ * included, is still found, and a good claim of every length passes. */
+START_TEST(check_malformed_every_offset)
+{
+	static const char *const one[] = { "read" };
+	static const unsigned char bad_bytes[] = { 0x00, 0x09, 0x1f, 0x22, 0x5c, 0x7f, 0x80, 0xff };
+	char claim[41], good[41];
+	size_t len, at, b;
+
+	/* "read abcd efgh ...": tokens of four letters, single spaces. */
+	for (at = 0; at < sizeof(good) - 1; at++)
+		good[at] = at % 5 == 4 ? ' ' : (char)('a' + at % 26);
+	memcpy(good, "read", 4);
+	for (len = 1; len <= 39; len++) {
+		if (good[len - 1] == ' ')
+			continue;
+		ck_assert_int_eq(writ_check(good, len, NULL, 0, NULL), WRIT_OK);
+		if (len >= 4)
+			ck_assert_int_eq(writ_check(good, len, one, 1, NULL), WRIT_OK);
+		for (at = 0; at < len; at++) {
+			memcpy(claim, good, len);
+			for (b = 0; b < sizeof(bad_bytes); b++) {
+				claim[at] = (char)bad_bytes[b];
+				ck_assert_msg(writ_check(claim, len, one, 1, NULL) == WRIT_EMALFORMED,
+				              "byte %02x at %zu of %zu", bad_bytes[b], at, len);
+			}
+			/* A space next to a space, or at either end. */
+			memcpy(claim, good, len);
+			claim[at] = ' ';
+			if (at == 0 || at == len - 1 || good[at - 1] == ' ' || good[at + 1] == ' ')
+				ck_assert_msg(writ_check(claim, len, NULL, 0, NULL) == WRIT_EMALFORMED,
+				              "space at %zu of %zu", at, len);
+			else
+				ck_assert_msg(writ_check(claim, len, NULL, 0, NULL) == WRIT_OK,
+				              "single space at %zu of %zu", at, len);
+		}
+	}
+}
+END_TEST
+
 START_TEST(check_invalid_arguments)
 {
 	static const char *const empty[] = { "" };
@@ -757,6 +798,7 @@ static Suite *suite(void)
 	tcase_add_test(chk, check_held);
 	tcase_add_test(chk, check_exact_match);
 	tcase_add_test(chk, check_malformed);
+	tcase_add_test(chk, check_malformed_every_offset);
 	tcase_add_test(chk, check_invalid_arguments);
 	suite_add_tcase(s, chk);
 
