@@ -152,7 +152,9 @@ typedef struct writ_policy writ_policy;
  * Every diagnostic found is appended to diags (which may be NULL when the
  * caller does not want them), except the warnings that a
  * `# writ: ignore[CODE, ...]` comment of the policy suppresses
- * (writ.policy(5)). On success *out holds a new policy with one
+ * (writ.policy(5)). A single path that is a snapshot written by
+ * writ_policy_save() is loaded as one, with mmap, instead of being parsed.
+ * On success *out holds a new policy with one
  * reference. A policy with any error is never compiled: the call returns
  * WRIT_EPOLICY (or WRIT_EIO when a named path could not be read) and sets
  * *out to NULL.
@@ -183,6 +185,25 @@ int writ_policy_load_ex(const char *const *paths, size_t npaths,
 int writ_policy_load_buffer(const char *name, const char *data, size_t len,
                             unsigned flags, writ_diagnostics *diags,
                             writ_policy **out);
+
+/*
+ * Write the compiled policy to path as a snapshot (writ(1), SNAPSHOTS):
+ * the decision table in a versioned, checksummed binary file that
+ * writ_policy_load() and writ_policy_load_ex() load with mmap, instead of
+ * parsing, when it is the only path they are given; processes that load one
+ * snapshot share its pages. The file is written atomically (a temporary
+ * file beside it, synced, then renamed over path) with mode 0600: like
+ * the policy, it holds the apps' secret hashes. Key and JWKS file paths
+ * are stored absolute, resolved against the current directory; loadable
+ * modules are stored by name and opened again when the snapshot is loaded.
+ * A snapshot is refused by writ_policy_load() when it is truncated,
+ * damaged, of another byte order or of another format version: compile it
+ * again after upgrading writ. Returns WRIT_OK, WRIT_EIO (cannot write),
+ * WRIT_ENOMEM or WRIT_EINVAL, with a message in err (errlen bytes, may be
+ * 0) on failure.
+ */
+int writ_policy_save(const writ_policy *policy, const char *path, char *err,
+                     size_t errlen);
 
 /* Take one more reference; returns policy. Thread-safe. */
 writ_policy *writ_policy_ref(writ_policy *policy);

@@ -31,6 +31,7 @@ extern const struct command cmd_hash_secret;
 extern const struct command cmd_serve;
 extern const struct command cmd_test;
 extern const struct command cmd_fmt;
+extern const struct command cmd_compile;
 
 /* Print an error as "writ CMD: message" on stderr. */
 void cli_error(const char *cmd, const char *fmt, ...)

@@ -24,6 +24,7 @@ static const struct command *const commands[] = {
 	&cmd_serve,
 	&cmd_test,
 	&cmd_fmt,
+	&cmd_compile,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

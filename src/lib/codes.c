@@ -203,6 +203,11 @@ const struct diag_code diag_codes[] = {
 	  "trust \"https://login.example.com\" {\n"
 	  "    algorithms HS256;\n"
 	  "}\n" },
+	{ E_SNAPSHOT, "bad-snapshot",
+	  "A compiled snapshot (writ compile -o FILE.wdt) that writ refuses to load: a file named *.wdt that is not a snapshot; one cut short or with bytes changed (its SHA-256 checksum does not match); one written on a machine of the other byte order or by a writ whose snapshot format version differs; one whose records refer outside the file (every offset, index and string is checked, since anyone can recompute the checksum); a snapshot that group or others may write (its pages are used as they lie in the file, so it must not change under its readers); or a snapshot named together with other paths, when it is a whole policy by itself. Compile the policy again with this writ, on this kind of machine, and load the snapshot alone. A module a snapshot's stack needs that cannot be loaded is E031.",
+	  "# A snapshot copied from a machine of the other byte order, cut short\n"
+	  "# by a full disk, or compiled by another version of writ:\n"
+	  "#   writ lint policy.wdt\n" },
 	{ W_PERM_UNGRANTED, "permission-never-granted",
 	  "No role grants this permission, so no token will ever carry it. Grant it, or remove it.",
 	  "resource \"https://api.example.com\" {\n"

@@ -43,6 +43,7 @@
 #define E_DUPLICATE_ROUTE     "E035"
 #define E_ROUTE_RULE          "E036"
 #define E_TRUST               "E037"
+#define E_SNAPSHOT            "E038"
 
 /* Warnings: the policy compiles, but something is probably wrong. */
 #define W_PERM_UNGRANTED      "W001"

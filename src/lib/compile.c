@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "codes.h"
 #include "load.h"
@@ -74,13 +75,17 @@ void table_free(struct writ_policy *t)
 		free(t->principals[k]);
 		strmap_free(&t->principal_map[k]);
 	}
-	free(t->role_perms);
-	free(t->principal_roles);
-	free(t->holds);
-	free(t->bits);
 	strmap_free(&t->resource_map);
 	strmap_free(&t->role_map);
-	free(t->perm_slots);
+	if (t->map) {
+		munmap(t->map, t->map_len);
+	} else {
+		free(t->role_perms);
+		free(t->principal_roles);
+		free(t->holds);
+		free(t->bits);
+		free(t->perm_slots);
+	}
 	free(t);
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "load.h"
+#include "snapshot.h"
 #include "suppress.h"
 #include "table.h"
 
@@ -92,6 +93,16 @@ int writ_policy_load_ex(const char *const *paths, size_t npaths,
 	for (i = 0; i < npaths; i++)
 		if (!paths[i] || !paths[i][0])
 			return WRIT_EINVAL;
+	/* A compiled snapshot is a whole policy: alone, it is loaded as one. */
+	for (i = 0; i < npaths; i++) {
+		if (!snapshot_detect(paths[i]))
+			continue;
+		if (npaths > 1)
+			return snapshot_refuse_mixed(paths[i], diags);
+		return snapshot_load(paths[i],
+		                     options && options->module_dir ? options->module_dir : MODULEDIR,
+		                     diags, out);
+	}
 	loader_init(&ld, diags);
 	ld.module_dir = options && options->module_dir ? options->module_dir : MODULEDIR;
 	for (i = 0; i < npaths && !ld.oom; i++)

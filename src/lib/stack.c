@@ -646,6 +646,26 @@ static const char *line_text(struct writ_policy *t, const struct ast_stack_line 
 	return s;
 }
 
+/* A copy of the line's arguments in the table, which a snapshot stores to
+ * open the module again when it is loaded. */
+static bool keep_args(struct writ_policy *t, const struct ast_stack_line *l, struct t_line *line)
+{
+	const char **args;
+	size_t i;
+
+	if (!l->nargs)
+		return true;
+	args = arena_alloc(&t->strings, l->nargs * sizeof(*args));
+	if (!args)
+		return false;
+	for (i = 0; i < l->nargs; i++)
+		if (!(args[i] = arena_strndup(&t->strings, l->args[i].s, l->args[i].len)))
+			return false;
+	line->args = args;
+	line->nargs = (uint32_t)l->nargs;
+	return true;
+}
+
 static void flatten(struct flat *f, struct writ_policy *t, const struct ast_stack *st,
                     uint8_t level)
 {
@@ -682,7 +702,7 @@ static void flatten(struct flat *f, struct writ_policy *t, const struct ast_stac
 			char why[512];
 			line->module = resolve(f->ld, l->module.s, why, sizeof(why));
 		}
-		if (!line->module) {
+		if (!line->module || !keep_args(t, l, line)) {
 			f->ok = false;
 			return;
 		}

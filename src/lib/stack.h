@@ -34,6 +34,8 @@ struct t_line {
 	int16_t actions[STACK_RESULTS];
 	const struct writ_module *module;
 	void *state;            /* from the module's open() */
+	const char *const *args; /* what open() was given, for snapshots */
+	uint32_t nargs;
 	const char *text;       /* "requisite network allow=10.0.0.0/8", indented two
 	                         * spaces per level, for traces and writ_stack_line() */
 };

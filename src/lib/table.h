@@ -119,6 +119,12 @@ struct writ_policy {
 	/* The one part that changes after compile: proven app secrets, with
 	 * its own locks (secret_cache.h). NULL: none, every check hashes. */
 	struct secret_cache *secret_cache;
+	/* A table loaded from a snapshot (snapshot.c): the file mapped
+	 * read-only, which the arrays that hold no pointer (role_perms,
+	 * principal_roles, holds, bits, perm_slots, route permissions) and
+	 * every string point into; unmapped, not freed. NULL otherwise. */
+	void *map;
+	size_t map_len;
 };
 
 /* The hold of principal p on resource r, or NULL. */

@@ -29,6 +29,7 @@ for line in \
 	'  explain      explain a grant or access decision, line by line' \
 	'  diff         compare the effective permissions of two policy versions' \
 	'  fmt          lay out policy files in the canonical layout' \
+	"  compile      write a policy's decision table as a snapshot file" \
 	'  help         show help for writ or for a command'
 do
 	checks=$((checks + 1))
