@@ -53,8 +53,11 @@ collect() {
 }
 
 # openssl speed's verify/s (its last column) for one algorithm and size.
+# -elapsed: divided by wall-clock time, as bench-verify's rate is; without
+# it openssl divides by its user CPU time, which on a busy machine is less
+# than the time that passed and flatters the peer.
 peer() {
-	openssl speed -seconds "$(printf '%.0f' "$seconds" | sed 's/^0$/1/')" "$1" 2>/dev/null |
+	openssl speed -elapsed -seconds "$(printf '%.0f' "$seconds" | sed 's/^0$/1/')" "$1" 2>/dev/null |
 		awk -v pat="$2" '$0 ~ pat { v = $NF } END { print v + 0 }'
 }
 max() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b) ? a : b }'; }
