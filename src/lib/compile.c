@@ -418,7 +418,7 @@ static size_t count_role_refs(const struct ast_principal *p)
 }
 
 /* Only apps authenticate with a secret (writ_authenticate). */
-static bool apps_have_secrets(const struct writ_policy *t)
+bool apps_have_secrets(const struct writ_policy *t)
 {
 	uint32_t i;
 

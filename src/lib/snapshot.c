@@ -1199,16 +1199,6 @@ static bool load_stacks(struct reader *r)
 	return true;
 }
 
-static bool apps_have_secrets(const struct writ_policy *t)
-{
-	uint32_t i;
-
-	for (i = 0; i < t->nprincipals[0]; i++)
-		if (t->principals[0][i].nsecrets)
-			return true;
-	return false;
-}
-
 static int io_error(struct reader *r, int e)
 {
 	char msg[512];

@@ -132,6 +132,8 @@ const struct t_hold *table_find_hold(const struct writ_policy *t,
                                      const struct t_principal *p, uint32_t r);
 
 void table_free(struct writ_policy *t);
+/* Does any app have a secret (so the table needs a secret cache)? */
+bool apps_have_secrets(const struct writ_policy *t);
 /* The permission id of name on resource r, or -1. */
 long table_find_perm(const struct writ_policy *t, uint32_t r, const char *name,
                      size_t len);
