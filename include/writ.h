@@ -777,7 +777,9 @@ const char *writ_decision_scope(const writ_decision *d);
  * allowed. Bytes of the description outside %x20-7E, '"' and '\' are
  * written as '?'. */
 const char *writ_decision_challenge(const writ_decision *d);
-/* The winning route as a canonical line (route_text), or NULL. */
+/* The winning route as a canonical line (route_text), or NULL. Owned by
+ * the policy the decision was made with: valid while the caller holds it,
+ * as it does to make the decision. */
 const char *writ_decision_route(const writ_decision *d);
 /* Record the access stack's lines of d's next decisions into trace (NULL:
  * stop). Each decision empties the trace first; a decision settled before

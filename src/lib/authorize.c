@@ -27,7 +27,8 @@ struct writ_decision {
 	unsigned status;
 	bool allowed, has_token;
 	const char *error; /* static */
-	char *description, *scope, *challenge, *route;
+	const char *route; /* the policy's text: no copy per decision */
+	char *description, *scope, *challenge;
 	writ_token *token; /* kept across calls */
 	writ_trace *trace; /* the caller's, or NULL */
 };
@@ -48,8 +49,8 @@ static void decision_reset(writ_decision *d)
 	free(d->description);
 	free(d->scope);
 	free(d->challenge);
-	free(d->route);
-	d->description = d->scope = d->challenge = d->route = NULL;
+	d->description = d->scope = d->challenge = NULL;
+	d->route = NULL;
 	d->status = 0;
 	d->allowed = d->has_token = false;
 	d->error = NULL;
@@ -237,8 +238,8 @@ static int decide(const writ_policy *t, const writ_verifier *v, uint32_t r,
 		return rc; /* the buffer always suffices */
 
 	route = route_match(t, (uint32_t)r, method, path, path_len);
-	if (route && !(d->route = strdup(route_text(route))))
-		return WRIT_ENOMEM;
+	if (route)
+		d->route = route_text(route);
 	if (route && route_is_public(route))
 		return allow(d);
 
