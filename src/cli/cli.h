@@ -36,6 +36,11 @@ extern const struct command cmd_compile;
 /* Print an error as "writ CMD: message" on stderr. */
 void cli_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The next space-separated word of [*s, end): its start, its length in
+ * *len, and *s moved past it; NULL when no word is left. */
+const char *cli_next_word(const char **s, const char *end, size_t *len);
+/* Is word (len bytes, not NUL-ended) one of the words of [list, end)? */
+int cli_has_word(const char *list, const char *end, const char *word, size_t len);
 /* "Try 'writ CMD --help'." after a usage error; returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -151,38 +151,10 @@ static int parse(int argc, char **argv, struct explain_args *a)
 	return 0;
 }
 
-/* The next space-separated word of [*s, end): its start, its length in
- * *len, and *s moved past it; NULL when no word is left. */
-static const char *next_word(const char **s, const char *end, size_t *len)
-{
-	const char *w = *s;
-
-	while (w < end && *w == ' ')
-		w++;
-	if (w == end)
-		return NULL;
-	for (*len = 0; w + *len < end && w[*len] != ' ';)
-		(*len)++;
-	*s = w + *len;
-	return w;
-}
-
-/* Is word (len bytes, not NUL-ended) one of the words of [list, end)? */
-static int has_word(const char *list, const char *end, const char *word, size_t len)
-{
-	const char *w;
-	size_t n;
-
-	while ((w = next_word(&list, end, &n)) != NULL)
-		if (n == len && memcmp(w, word, len) == 0)
-			return 1;
-	return 0;
-}
-
 /* The same, list being NUL-terminated. */
 static int in_list(const char *list, const char *word, size_t len)
 {
-	return has_word(list, list + strlen(list), word, len);
+	return cli_has_word(list, list + strlen(list), word, len);
 }
 
 /* Each line run, with what it put into the grant (+) or took out (-). */
@@ -291,9 +263,9 @@ static void print_scopes(const writ_policy *p, const struct explain_args *a, siz
 		roles_for(p, a->kind, pi, r, i, 1);
 		putchar('\n');
 	}
-	for (rest = req; (w = next_word(&rest, req + strlen(req), &len)) != NULL;) {
+	for (rest = req; (w = cli_next_word(&rest, req + strlen(req), &len)) != NULL;) {
 		/* Each word once, the first time it is asked for. */
-		if (has_word(req, w, w, len) || in_list(granted, w, len))
+		if (cli_has_word(req, w, w, len) || in_list(granted, w, len))
 			continue;
 		if (!ndropped++)
 			printf("dropped:\n");
@@ -377,7 +349,7 @@ static void print_token_scopes(const writ_policy *p, size_t r, const writ_token 
 	size_t len;
 	const char *kname = kind == WRIT_PRINCIPAL_APP ? "app" : "user";
 
-	for (rest = scope; (w = next_word(&rest, scope + strlen(scope), &len)) != NULL;) {
+	for (rest = scope; (w = cli_next_word(&rest, scope + strlen(scope), &len)) != NULL;) {
 		long perm = find_permission(p, r, w, len);
 		printf("  %.*s", (int)len, w);
 		if (perm < 0)

@@ -179,32 +179,15 @@ static char *format_string(const char *fmt, ...)
 /* Do two scope lists hold the same scopes? Order and spacing aside. */
 static int same_scopes(const char *x, const char *y)
 {
-	const char *p;
+	const char *x_end = x + strlen(x), *y_end = y + strlen(y), *w, *rest;
+	size_t len;
 
-	for (int pass = 0; pass < 2; pass++) {
-		const char *in = pass ? x : y;
-		p = pass ? y : x;
-		while (*p) {
-			size_t len, found = 0;
-			const char *q;
-			while (*p == ' ')
-				p++;
-			len = strcspn(p, " ");
-			if (!len)
-				break;
-			for (q = in; *q && !found;) {
-				size_t l2;
-				while (*q == ' ')
-					q++;
-				l2 = strcspn(q, " ");
-				found = l2 == len && memcmp(p, q, len) == 0;
-				q += l2;
-			}
-			if (!found)
-				return 0;
-			p += len;
-		}
-	}
+	for (rest = x; (w = cli_next_word(&rest, x_end, &len)) != NULL;)
+		if (!cli_has_word(y, y_end, w, len))
+			return 0;
+	for (rest = y; (w = cli_next_word(&rest, y_end, &len)) != NULL;)
+		if (!cli_has_word(x, x_end, w, len))
+			return 0;
 	return 1;
 }
 

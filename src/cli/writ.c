@@ -364,3 +364,31 @@ int main(int argc, char **argv)
 	}
 	return c->run(argc - 1, argv + 1);
 }
+
+/* The next space-separated word of [*s, end): its start, its length in
+ * *len, and *s moved past it; NULL when no word is left. */
+const char *cli_next_word(const char **s, const char *end, size_t *len)
+{
+	const char *w = *s;
+
+	while (w < end && *w == ' ')
+		w++;
+	if (w == end)
+		return NULL;
+	for (*len = 0; w + *len < end && w[*len] != ' ';)
+		(*len)++;
+	*s = w + *len;
+	return w;
+}
+
+/* Is word (len bytes, not NUL-ended) one of the words of [list, end)? */
+int cli_has_word(const char *list, const char *end, const char *word, size_t len)
+{
+	const char *w;
+	size_t n;
+
+	while ((w = cli_next_word(&list, end, &n)) != NULL)
+		if (n == len && memcmp(w, word, len) == 0)
+			return 1;
+	return 0;
+}
