@@ -821,10 +821,11 @@ int writ_verify(const writ_verifier *v, const char *token, size_t len,
 	if (len > v->max_length)
 		return reject(t, WRIT_TOKEN_TOO_LONG, "token of %zu bytes is longer than %zu",
 		              len, v->max_length);
-	/* The cache compares every byte (through their SHA-256): a token that
-	 * differs in any is another token. */
-	cacheable = v->cache && len > 0 && len <= TOKEN_CACHE_MAX_TOKEN &&
-	            token_cache_key(v->cache, token, len, &ckey);
+	/* The cache compares every byte: a token that differs in any is
+	 * another token. */
+	cacheable = v->cache && len > 0 && len <= TOKEN_CACHE_MAX_TOKEN;
+	if (cacheable)
+		token_cache_key(v->cache, token, len, &ckey);
 	if (cacheable && (hit = token_cache_lookup(v->cache, &ckey)) != NULL &&
 	    (rc = cached(v, &ckey, hit, t)) != WRIT_EAGAIN)
 		return rc;

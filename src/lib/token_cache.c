@@ -9,20 +9,25 @@
  * shared, not copied, and anything that could take longer (freeing an
  * evicted entry's claims) happens after the unlock.
  *
- * The key is an unkeyed SHA-256: only tokens the issuer signed get in, so
- * no one can fill a set with entries of his choosing, and what the key
- * reveals of a token is nothing a preimage-resistant hash gives away.
+ * The key is a 64-bit hash of the token under a seed drawn at random for
+ * each cache: it picks the shard and the set and is a quick first test,
+ * and a hit is decided by comparing every byte of the token with the
+ * entry's copy, in constant time. No digest context is allocated on the
+ * way (OpenSSL 3 allocates one for every SHA-256), so a hit costs no
+ * allocation at all. Only tokens the issuer signed get in, and the seed
+ * is unknown outside the process, so no one can aim entries at one set.
  */
 #include "config.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "token_cache.h"
+#include "util.h"
 
 _Static_assert((TOKEN_CACHE_SHARDS & (TOKEN_CACHE_SHARDS - 1)) == 0 && TOKEN_CACHE_SHARDS <= 256,
                "a key byte picks the shard");
@@ -32,8 +37,10 @@ _Static_assert(TOKEN_CACHE_MAX % TOKEN_CACHE_UNIT == 0 &&
 
 struct entry {
 	uint64_t used; /* 0: empty; otherwise the shard's clock when last used */
+	uint64_t hash;
 	struct token_claims *claims;
-	struct token_key key;
+	char *token; /* the entry's own copy of the token's bytes */
+	size_t len;
 };
 
 /* Each shard on cache lines of its own: two threads hitting two shards do
@@ -46,7 +53,7 @@ struct shard {
 
 struct token_cache {
 	struct shard shards[TOKEN_CACHE_SHARDS];
-	EVP_MD *sha256;
+	uint64_t seed;
 	size_t nsets; /* per shard */
 	struct entry *entries;
 };
@@ -89,10 +96,11 @@ static void cache_destroy(struct token_cache *c, int nlocks)
 	while (nlocks-- > 0)
 		pthread_mutex_destroy(&c->shards[nlocks].lock);
 	if (c->entries)
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
 			token_claims_unref(c->entries[i].claims);
+			free(c->entries[i].token);
+		}
 	free(c->entries);
-	EVP_MD_free(c->sha256);
 	free(c);
 }
 
@@ -110,8 +118,7 @@ struct token_cache *token_cache_new(size_t entries)
 	memset(c, 0, size);
 	c->nsets = (entries + TOKEN_CACHE_UNIT - 1) / TOKEN_CACHE_UNIT;
 	c->entries = calloc(c->nsets * TOKEN_CACHE_UNIT, sizeof(*c->entries));
-	c->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-	if (!c->entries || !c->sha256) {
+	if (!c->entries || RAND_bytes((unsigned char *)&c->seed, sizeof(c->seed)) != 1) {
 		cache_destroy(c, 0);
 		return NULL;
 	}
@@ -136,48 +143,35 @@ size_t token_cache_capacity(const struct token_cache *c)
 	return c ? c->nsets * TOKEN_CACHE_UNIT : 0;
 }
 
-bool token_cache_key(const struct token_cache *c, const char *token, size_t len,
+void token_cache_key(const struct token_cache *c, const char *token, size_t len,
                      struct token_key *key)
 {
-	unsigned int n = 0;
-
-	return EVP_Digest(token, len, key->b, &n, c->sha256, NULL) == 1 && n == sizeof(key->b);
-}
-
-static uint64_t key_word(const struct token_key *key, size_t at)
-{
-	uint64_t w;
-
-	memcpy(&w, key->b + at, sizeof(w));
-	return w;
+	key->hash = hash_bytes(token, len, c->seed);
+	key->token = token;
+	key->len = len;
 }
 
 static struct shard *shard_of(struct token_cache *c, const struct token_key *key)
 {
-	return &c->shards[key->b[0] & (TOKEN_CACHE_SHARDS - 1)];
+	return &c->shards[key->hash & (TOKEN_CACHE_SHARDS - 1)];
 }
 
 static struct entry *set_of(const struct token_cache *c, struct shard *s,
                             const struct token_key *key)
 {
-	uint32_t h;
-
-	memcpy(&h, key->b + 1, sizeof(h));
-	return s->sets + (size_t)(h % c->nsets) * TOKEN_CACHE_WAYS;
+	return s->sets + (size_t)((key->hash >> 8) % c->nsets) * TOKEN_CACHE_WAYS;
 }
 
-/* The way of set that holds key, or NULL. With the shard locked. Key
- * bytes 8..15 (not those that picked the shard and set) are a quick first
- * test that only narrows the search; the decision is the full,
- * constant-time compare. */
+/* The way of set that holds key's token, or NULL. With the shard locked.
+ * The hash only narrows the search; the decision is the full,
+ * constant-time compare of the token's bytes. */
 static struct entry *find(struct entry *set, const struct token_key *key)
 {
-	uint64_t tag = key_word(key, 8);
 	int w;
 
 	for (w = 0; w < TOKEN_CACHE_WAYS; w++)
-		if (set[w].used && key_word(&set[w].key, 8) == tag &&
-		    CRYPTO_memcmp(set[w].key.b, key->b, sizeof(key->b)) == 0)
+		if (set[w].used && set[w].hash == key->hash && set[w].len == key->len &&
+		    CRYPTO_memcmp(set[w].token, key->token, key->len) == 0)
 			return &set[w];
 	return NULL;
 }
@@ -217,7 +211,12 @@ void token_cache_insert(struct token_cache *c, const struct token_key *key,
 	struct shard *s = shard_of(c, key);
 	struct token_claims *old = NULL;
 	struct entry *set, *e;
+	char *copy = malloc(key->len);
 
+	/* The cache only saves work: without memory, the token is not kept. */
+	if (!copy)
+		return;
+	memcpy(copy, key->token, key->len);
 	pthread_mutex_lock(&s->lock);
 	set = set_of(c, s, key);
 	/* Two threads may verify the same token at once: one entry, the
@@ -226,12 +225,18 @@ void token_cache_insert(struct token_cache *c, const struct token_key *key,
 	if (!e) {
 		e = victim(set);
 		old = e->claims;
-		e->key = *key;
+		/* Swapped, so that the evicted copy is freed after the unlock. */
+		char *evicted = e->token;
+		e->token = copy;
+		copy = evicted;
+		e->hash = key->hash;
+		e->len = key->len;
 		e->claims = token_claims_ref(claims);
 	}
 	e->used = ++s->clock;
 	pthread_mutex_unlock(&s->lock);
 	token_claims_unref(old);
+	free(copy);
 }
 
 void token_cache_forget(struct token_cache *c, const struct token_key *key,
@@ -239,6 +244,7 @@ void token_cache_forget(struct token_cache *c, const struct token_key *key,
 {
 	struct shard *s = shard_of(c, key);
 	struct token_claims *old = NULL;
+	char *token = NULL;
 	struct entry *e;
 
 	pthread_mutex_lock(&s->lock);
@@ -247,10 +253,12 @@ void token_cache_forget(struct token_cache *c, const struct token_key *key,
 	 * meanwhile: only the claims that failed go. */
 	if (e && e->claims == claims) {
 		old = e->claims;
+		token = e->token;
 		memset(e, 0, sizeof(*e));
 	}
 	pthread_mutex_unlock(&s->lock);
 	token_claims_unref(old);
+	free(token);
 }
 
 void token_cache_clear(struct token_cache *c)
@@ -264,8 +272,10 @@ void token_cache_clear(struct token_cache *c)
 	for (k = 0; k < TOKEN_CACHE_SHARDS; k++) {
 		struct shard *s = &c->shards[k];
 		pthread_mutex_lock(&s->lock);
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
 			token_claims_unref(s->sets[i].claims);
+			free(s->sets[i].token);
+		}
 		memset(s->sets, 0, n * sizeof(*s->sets));
 		s->clock = 0;
 		pthread_mutex_unlock(&s->lock);

@@ -4,7 +4,7 @@
  * signature check (DESIGN §7: a repeated token at 1,000,000 validations/s
  * per core).
  *
- * An entry is the SHA-256 of the exact token bytes and what the successful
+ * An entry is a copy of the exact token bytes and what the successful
  * verification found: the claims, shared read-only by reference count with
  * every writ_token filled from it. Only successes are inserted. Whatever
  * depends only on the token and the verifier's configuration (signature,
@@ -25,6 +25,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "writ.h"
 
@@ -39,8 +40,6 @@
 /* Longer tokens are verified every time: this bounds the memory an entry's
  * claims can take (RFC 9068 tokens are typically under 2 KiB). */
 #define TOKEN_CACHE_MAX_TOKEN 8192
-
-#define TOKEN_KEY_BYTES 32
 
 /*
  * The claims of a verified token. Filled in by one thread while it alone
@@ -68,8 +67,13 @@ void token_claims_unref(struct token_claims *c);
 
 struct token_cache;
 
+/* Where a token is looked for: its hash under the cache's seed, and the
+ * token itself (borrowed from the caller, who keeps it for the key's use),
+ * which a hit must match byte for byte. */
 struct token_key {
-	unsigned char b[TOKEN_KEY_BYTES];
+	uint64_t hash;
+	const char *token;
+	size_t len;
 };
 
 /* A new, empty cache of at least entries (1 to TOKEN_CACHE_MAX) entries,
@@ -78,16 +82,16 @@ struct token_cache *token_cache_new(size_t entries);
 /* NULL is a harmless no-op. */
 void token_cache_free(struct token_cache *c);
 
-/* The key of token[0..len). False when OpenSSL fails: treat it as a miss
- * and do not insert. */
-bool token_cache_key(const struct token_cache *c, const char *token, size_t len,
+/* The key of token[0..len), 1 <= len <= TOKEN_CACHE_MAX_TOKEN. */
+void token_cache_key(const struct token_cache *c, const char *token, size_t len,
                      struct token_key *key);
 
 /* The claims stored under key, with a new reference for the caller; NULL
  * when there are none. */
 struct token_claims *token_cache_lookup(struct token_cache *c, const struct token_key *key);
-/* Store claims (the cache takes its own reference) under key, evicting the
- * set's least recently used entry if need be. */
+/* Store claims (the cache takes its own reference) and a copy of key's
+ * token, evicting the set's least recently used entry if need be. Out of
+ * memory, nothing is stored. */
 void token_cache_insert(struct token_cache *c, const struct token_key *key,
                         struct token_claims *claims);
 /* Drop key's entry if it still holds claims (they failed a time check). */

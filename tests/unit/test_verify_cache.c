@@ -770,6 +770,42 @@ START_TEST(threads_share_the_cache)
 }
 END_TEST
 
+/* The cache itself, under keys made by hand: a hit needs the very bytes,
+ * not just the hash, and the cache keeps its own copy of them. */
+START_TEST(hash_alone_never_hits)
+{
+	struct token_cache *c = token_cache_new(TOKEN_CACHE_UNIT);
+	struct token_claims *claims = token_claims_new(json_object()), *got;
+	char mine[] = "aaaa.bbbb.cccc", other[] = "aaaa.bbbb.cccd";
+	struct token_key k_mine, k_other, k_prefix;
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_ptr_nonnull(claims);
+	token_cache_key(c, mine, strlen(mine), &k_mine);
+	/* Another token, and a prefix of this one, under the same hash. */
+	k_other = k_mine;
+	k_other.token = other;
+	k_prefix = k_mine;
+	k_prefix.len--;
+	token_cache_insert(c, &k_mine, claims);
+	ck_assert_ptr_null(token_cache_lookup(c, &k_other));
+	ck_assert_ptr_null(token_cache_lookup(c, &k_prefix));
+	/* The caller's buffer changes after the insert: the entry does not. */
+	mine[0] = 'X';
+	ck_assert_ptr_null(token_cache_lookup(c, &k_mine));
+	mine[0] = 'a';
+	got = token_cache_lookup(c, &k_mine);
+	ck_assert_ptr_eq(got, claims);
+	token_claims_unref(got);
+	/* Forgetting goes by the claims, and takes the entry's copy with it. */
+	token_cache_forget(c, &k_mine, claims);
+	ck_assert_uint_eq(token_cache_count(c), 0);
+	ck_assert_ptr_null(token_cache_lookup(c, &k_mine));
+	token_claims_unref(claims);
+	token_cache_free(c);
+}
+END_TEST
+
 static TCase *tcase(Suite *s, const char *name)
 {
 	TCase *tc = tcase_create(name);
@@ -791,6 +827,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, hit_skips_signature);
 	tcase_add_test(tc, hit_outlives_its_entry);
 	tcase_add_test(tc, differing_bytes_miss);
+	tcase_add_test(tc, hash_alone_never_hits);
 
 	tc = tcase(s, "clock");
 	tcase_add_test(tc, expiry_on_cached_path);
