@@ -76,6 +76,37 @@ echo "writ benchmark: $(nproc) cores, $(uname -m), best of $rounds rounds$([ "$q
 # at a mid size (within 25 % for the growth to count as linear). The
 # reference of a size is `wc -l` reading the same file.
 if [ "$quick" = 1 ]; then sizes="1000 3000 10000 30000"; else sizes="1000 10000 100000 300000 1000000"; fi
+
+# snap_rows FILE SIZE COMPILE_S COMPILE_KB: the rows of FILE's snapshot: its
+# load time (bench-compile maps a .wdt and checks every byte of it: the
+# checksum, then each offset, index and string) and peak RSS, against
+# compiling FILE from source.
+snap_rows() {
+	label=$(awk -v n="$2" 'BEGIN { print (n >= 1000000) ? n / 1000000 "M" : n / 1000 "k" }')
+	if ! "$builddir/writ" compile -o "$tmp/snap.wdt" "$1" >/dev/null; then
+		echo "bench: writ compile -o failed on $1" >&2
+		add_row "load snapshot of $label lines" - ms '' '' '' 'writ compile -o failed' failed
+		status=1
+		return
+	fi
+	snap_bytes=$(wc -c <"$tmp/snap.wdt" | tr -d ' ')
+	best_s='' best_skb=''
+	i=0
+	while [ $i -lt $rounds ]; do
+		r=$("$builddir/bench/bench-compile" "$tmp/snap.wdt") || { status=1; rm -f "$tmp/snap.wdt"; return; }
+		best_s=$(min "${best_s:-${r% *}}" "${r% *}")
+		best_skb=$(min "${best_skb:-${r#* }}" "${r#* }")
+		i=$((i + 1))
+	done
+	echo "  snapshot of $label lines ($snap_bytes bytes): $best_s s, peak RSS $best_skb KiB"
+	add_row "load snapshot of $label lines" "$(awk -v t="$best_s" 'BEGIN { printf "%.3f", t * 1e3 }')" ms '' \
+		"compile $label lines from source, ms" "$(awk -v t="$3" 'BEGIN { printf "%.1f", t * 1e3 }')" \
+		"snapshot of $snap_bytes bytes: mmap, SHA-256 and every record checked"
+	add_row "load snapshot of $label lines, peak RSS" "$(awk -v k="$best_skb" 'BEGIN { printf "%.1f", k * 1024 / 1e6 }')" MB '' \
+		"compile $label lines from source, peak RSS MB" "$(awk -v k="$4" 'BEGIN { printf "%.1f", k * 1024 / 1e6 }')" \
+		'getrusage ru_maxrss; the mapped pages count as they are read'
+	rm -f "$tmp/snap.wdt"
+}
 echo "compile: generated policies of $sizes lines"
 : >"$tmp/compile"
 for n in $sizes; do
@@ -102,6 +133,14 @@ for n in $sizes; do
 	fi
 	echo "  $lines lines: $best_t s, peak RSS $best_kb KiB"
 	echo "$n $lines $best_t $best_kb $bytes $best_wc" >>"$tmp/compile"
+	# The largest policy also as a snapshot (writ compile -o), loaded the
+	# way a gateway worker loads it, against compiling it from source.
+	if [ "$n" = "${sizes##* }" ]; then
+		# Its rows go after the compile rows, which the fit below makes.
+		rows_main=$rows rows=$tmp/snap-rows
+		snap_rows "$file" "$n" "$best_t" "$best_kb"
+		rows=$rows_main
+	fi
 	rm -f "$file"
 done
 # The rows: each size's time, the largest's memory, the fit, the growth.
@@ -140,6 +179,8 @@ END {
 	printf "compile memory per added line, %s to %s lines\t%.0f\tbytes/line\t<=125%%\tper added line, %s to %s lines\t%.0f\tpeak RSS\t\n", \
 		lines_label(size[1]), lines_label(size[n]), mem_large, lines_label(size[1]), lines_label(size[mid]), mem_mid
 }' "$tmp/compile" >>"$rows"
+
+[ ! -f "$tmp/snap-rows" ] || cat "$tmp/snap-rows" >>"$rows"
 
 # ---------------------------------------------------------------------------
 # Decisions (bench/bench-grant): a stack's cost on a one-app policy, then
