@@ -97,6 +97,24 @@ if start_nginx "$(matrix_front "$tmp/gw")" "$load"; then
 	no_token_logged "the matrix"
 fi
 
+# --- 1b. The same matrix from a snapshot. --------------------------------
+
+# writ compile's table, loaded by the module as gateways with many workers
+# are meant to load it: the answers must be the policy's.
+checks=$((checks + 1))
+if "$WRIT" compile -o "$tmp/gw.wdt" "$tmp/gw" >"$tmp/compile.out" 2>&1; then
+	if start_nginx "$(matrix_front "$tmp/gw.wdt")" "$load"; then
+		gateway_matrix "http://127.0.0.1:$front_port"
+		checks=$((checks + 1))
+		grep -q 'writ: refused with 403 insufficient_scope: no route of this resource allows GET /admin' \
+			"$ngx/error.log" || fail "snapshot: no 'refused' line for GET /admin in the error log"
+		stop_nginx
+		no_token_logged "the matrix from a snapshot"
+	fi
+else
+	fail "writ compile -o gw.wdt: $(cat "$tmp/compile.out")"
+fi
+
 # --- 2. Variables, writ off, satisfy any, reload. ------------------------
 
 # One front end, servers told apart by Host. The default one passes all
@@ -337,6 +355,14 @@ mkdir "$tmp/nokeys" && cp "$tmp/gw/"*.writ "$tmp/nokeys/" || exit 99
 printf 'trust "%s" { jwks "%s"; }\n' "$iss" "$tmp/missing.jwks" >"$tmp/nokeys/trust.writ"
 test_conf "writ_policy $tmp/nokeys;"
 expect_test_error "$tmp/missing.jwks" "an unreadable JWKS file"
+
+# A snapshot cut short is refused, with the loader's reason.
+if [ -f "$tmp/gw.wdt" ]; then
+	head -c 100 "$tmp/gw.wdt" >"$tmp/short.wdt" && chmod 600 "$tmp/short.wdt" || exit 99
+	test_conf "writ_policy $tmp/short.wdt;"
+	expect_test_error "$tmp/short.wdt: error: truncated (100 bytes, the header says $(wc -c <"$tmp/gw.wdt" | tr -d ' ')) [E038]" \
+		"a truncated snapshot"
+fi
 
 test_conf "writ_policy $tmp/gw; server { listen 127.0.0.1:@FRONT_PORT@; writ on; writ_resource $aud; }"
 checks=$((checks + 1))
