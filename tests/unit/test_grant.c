@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -619,8 +620,8 @@ START_TEST(check_malformed)
 }
 END_TEST
 
-/* The claim is read eight bytes at a time: every bad byte and every
- * doubled space at every offset of a long claim, word boundaries
+/* The claim is read sixteen bytes at a time: every bad byte and every
+ * doubled space at every offset of a long claim, block boundaries
  * included, is still found, and a good claim of every length passes. */
 START_TEST(check_malformed_every_offset)
 {
@@ -657,6 +658,101 @@ START_TEST(check_malformed_every_offset)
 				              "single space at %zu of %zu", at, len);
 		}
 	}
+}
+END_TEST
+
+/* writ_check as the RFC reads, a byte at a time: the reference the
+ * block-wise scan is compared with. */
+static int check_reference(const char *claim, size_t len, const char *const *req, size_t n,
+                           size_t *missing)
+{
+	size_t i, k, start;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)claim[i];
+		bool space = c == ' ';
+		if (!space && (c < 0x21 || c > 0x7e || c == '"' || c == '\\'))
+			return WRIT_EMALFORMED;
+		if (space && (i == 0 || i == len - 1 || claim[i - 1] == ' '))
+			return WRIT_EMALFORMED;
+	}
+	for (k = 0; k < n; k++) {
+		size_t rlen = strlen(req[k]);
+		bool found = false;
+		for (start = 0; start < len && !found;) {
+			size_t end = start;
+			while (end < len && claim[end] != ' ')
+				end++;
+			found = end - start == rlen && memcmp(claim + start, req[k], rlen) == 0;
+			start = end + 1;
+		}
+		if (!found) {
+			*missing = k;
+			return WRIT_EDENIED;
+		}
+	}
+	return WRIT_OK;
+}
+
+/* Random claims over a small alphabet, so that tokens repeat, are
+ * prefixes of one another and land on every block boundary: the scan
+ * agrees with the reference on the result and on the first missing. */
+START_TEST(check_agrees_with_reference)
+{
+	static const char alphabet[] = "aab b  \"\x7f";
+	static const char *const words[] = { "a", "b", "ab", "ba", "aa", "bb", "aab", "aba",
+		                                 "aaaaaaaaaaaaaaaaa" };
+	char claim[80];
+	const char *req[3];
+	unsigned seed = 12345;
+	int round;
+
+	for (round = 0; round < 200000; round++) {
+		size_t len, n, i, m1 = 99, m2 = 99;
+		int got, want;
+		seed = seed * 1103515245u + 12345u;
+		len = (seed >> 8) % sizeof(claim);
+		for (i = 0; i < len; i++) {
+			seed = seed * 1103515245u + 12345u;
+			/* Mostly letters and single spaces: mostly well formed. */
+			claim[i] = (seed >> 16) % 64 ? (i % 3 == 2 ? ' ' : "ab"[(seed >> 9) & 1])
+			                             : alphabet[(seed >> 10) % (sizeof(alphabet) - 1)];
+		}
+		seed = seed * 1103515245u + 12345u;
+		n = (seed >> 12) % 4;
+		for (i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			req[i] = words[(seed >> 13) % ARRAY_SIZE(words)];
+		}
+		got = writ_check(claim, len, req, n, &m1);
+		want = check_reference(claim, len, req, n, &m2);
+		ck_assert_msg(got == want, "round %d: %d, not %d, for \"%.*s\"", round, got, want,
+		              (int)len, claim);
+		if (want == WRIT_EDENIED)
+			ck_assert_uint_eq(m1, m2);
+	}
+}
+END_TEST
+
+/* More required scopes than one pass tracks (64): all held, then the
+ * first missing found past the first pass. */
+START_TEST(check_many_required)
+{
+	char claim[100 * 6], names[100][6];
+	const char *req[100];
+	size_t len = 0, i, missing = 0;
+
+	for (i = 0; i < 100; i++) {
+		snprintf(names[i], sizeof(names[i]), "s%03zu", i);
+		req[i] = names[i];
+		len += (size_t)snprintf(claim + len, sizeof(claim) - len, "%s%s", i ? " " : "",
+		                        names[i]);
+	}
+	ck_assert_int_eq(writ_check(claim, len, req, 100, &missing), WRIT_OK);
+	names[66][0] = 't';
+	names[90][0] = 't';
+	ck_assert_int_eq(writ_check(claim, len, req, 100, &missing), WRIT_EDENIED);
+	ck_assert_uint_eq(missing, 66);
 }
 END_TEST
 
@@ -799,6 +895,8 @@ static Suite *suite(void)
 	tcase_add_test(chk, check_exact_match);
 	tcase_add_test(chk, check_malformed);
 	tcase_add_test(chk, check_malformed_every_offset);
+	tcase_add_test(chk, check_agrees_with_reference);
+	tcase_add_test(chk, check_many_required);
 	tcase_add_test(chk, check_invalid_arguments);
 	suite_add_tcase(s, chk);
 
