@@ -345,17 +345,13 @@ bool strmap_init(struct strmap *m, size_t expected)
 
 	memset(m, 0, sizeof(*m));
 	while (n < expected * 2) {
-		if (n > SIZE_MAX / 4 / sizeof(uint32_t))
+		if (n > SIZE_MAX / 4 / sizeof(*m->slots))
 			return false;
 		n *= 2;
 	}
 	m->slots = calloc(n, sizeof(*m->slots));
-	m->keys = calloc(n, sizeof(*m->keys));
-	m->lens = calloc(n, sizeof(*m->lens));
-	if (!m->slots || !m->keys || !m->lens) {
-		strmap_free(m);
+	if (!m->slots)
 		return false;
-	}
 	m->nslots = n;
 	m->seed = 0x9e3779b97f4a7c15ULL;
 	return true;
@@ -364,22 +360,23 @@ bool strmap_init(struct strmap *m, size_t expected)
 void strmap_free(struct strmap *m)
 {
 	free(m->slots);
-	free(m->keys);
-	free(m->lens);
 	memset(m, 0, sizeof(*m));
 }
 
-static size_t strmap_find(const struct strmap *m, const char *key, size_t len)
+/* The slot of key (hashed h), or the empty slot where it would go. */
+static struct strmap_slot *strmap_find(const struct strmap *m, const char *key, size_t len,
+                                       uint64_t h)
 {
 	size_t mask = m->nslots - 1;
-	size_t i = (size_t)hash_bytes(key, len, m->seed) & mask;
+	size_t i = (size_t)h & mask;
 
-	while (m->slots[i]) {
-		if (m->lens[i] == len && memcmp(m->keys[i], key, len) == 0)
-			return i;
+	while (m->slots[i].value) {
+		const struct strmap_slot *s = &m->slots[i];
+		if (s->hash == h && s->len == len && memcmp(s->key, key, len) == 0)
+			break;
 		i = (i + 1) & mask;
 	}
-	return i;
+	return &m->slots[i];
 }
 
 static bool strmap_grow(struct strmap *m)
@@ -389,13 +386,15 @@ static bool strmap_grow(struct strmap *m)
 
 	if (!strmap_init(&bigger, m->nslots))
 		return false;
+	/* The keys are distinct, and the seed the same: each goes to the
+	 * first empty slot from its stored hash, with no key read. */
 	for (i = 0; i < m->nslots; i++) {
-		if (m->slots[i]) {
-			size_t j = strmap_find(&bigger, m->keys[i], m->lens[i]);
-			bigger.slots[j] = m->slots[i];
-			bigger.keys[j] = m->keys[i];
-			bigger.lens[j] = m->lens[i];
-		}
+		size_t j, mask = bigger.nslots - 1;
+		if (!m->slots[i].value)
+			continue;
+		for (j = (size_t)m->slots[i].hash & mask; bigger.slots[j].value; j = (j + 1) & mask)
+			;
+		bigger.slots[j] = m->slots[i];
 	}
 	bigger.count = m->count;
 	strmap_free(m);
@@ -405,31 +404,35 @@ static bool strmap_grow(struct strmap *m)
 
 long strmap_put(struct strmap *m, const char *key, size_t len, uint32_t value)
 {
-	size_t i;
+	struct strmap_slot *s;
+	uint64_t h;
 
-	if (!m->slots)
+	/* Names are bounded far below this by the loader's limits. */
+	if (!m->slots || len > UINT32_MAX || value == UINT32_MAX)
 		return -2;
-	i = strmap_find(m, key, len);
-	if (m->slots[i])
-		return (long)(m->slots[i] - 1);
+	h = hash_bytes(key, len, m->seed);
+	s = strmap_find(m, key, len, h);
+	if (s->value)
+		return (long)(s->value - 1);
 	if ((m->count + 1) * 2 > m->nslots) {
 		if (!strmap_grow(m))
 			return -2;
-		i = strmap_find(m, key, len);
+		s = strmap_find(m, key, len, h);
 	}
-	m->slots[i] = value + 1;
-	m->keys[i] = key;
-	m->lens[i] = len;
+	s->key = key;
+	s->hash = h;
+	s->len = (uint32_t)len;
+	s->value = value + 1;
 	m->count++;
 	return -1;
 }
 
 long strmap_get(const struct strmap *m, const char *key, size_t len)
 {
-	size_t i;
+	const struct strmap_slot *s;
 
-	if (!m->slots)
+	if (!m->slots || len > UINT32_MAX)
 		return -1;
-	i = strmap_find(m, key, len);
-	return m->slots[i] ? (long)(m->slots[i] - 1) : -1;
+	s = strmap_find(m, key, len, hash_bytes(key, len, m->seed));
+	return s->value ? (long)(s->value - 1) : -1;
 }

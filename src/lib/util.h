@@ -70,16 +70,22 @@ size_t utf8_length(const char *s, size_t len);
 /* Append code point cp as UTF-8. */
 void buf_put_utf8(struct buf *b, uint32_t cp);
 
-/* ---- hashing (FNV-1a 64; keys are policy names, not attacker-chosen
- * at query time in a way that matters: tables are built once) ---- */
+/* ---- hashing: 64 bits, a word at a time, for tables built once from a
+ * policy (the keys are the policy author's; a query only looks up) ---- */
 uint64_t hash_bytes(const void *p, size_t len, uint64_t seed);
 
 /* ---- strmap: string -> index, open addressing, built once ---- */
 
+/* One slot: all a lookup reads before the key's bytes, on one line. */
+struct strmap_slot {
+	const char *key;
+	uint64_t hash;  /* the key's: other keys fail it without a read */
+	uint32_t len;
+	uint32_t value; /* index + 1; 0 = empty */
+};
+
 struct strmap {
-	uint32_t *slots; /* index + 1; 0 = empty */
-	const char **keys;
-	size_t *lens;
+	struct strmap_slot *slots;
 	size_t nslots;   /* power of two */
 	size_t count;
 	uint64_t seed;
