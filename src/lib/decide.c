@@ -104,15 +104,11 @@ int writ_grant_each(const writ_policy *t, enum writ_principal_kind kind,
 }
 
 /*
- * The scope claim, sixteen bytes at a time (GCC and Clang vector
- * extensions: SIMD where the machine has it, plain words where not). One
- * pass checks every byte against RFC 6749's scope-token characters and
+ * The scope claim, sixteen bytes at a time (bytes16, util.h). One pass checks every byte against RFC 6749's scope-token characters and
  * walks the spaces; an empty token between them (a space first, last or
  * beside another) makes the claim malformed, and each token is compared
  * with the required scopes of the same length.
  */
-typedef unsigned char bytes16 __attribute__((vector_size(16)));
-
 #define CLAIM_CHUNK 64 /* required scopes tracked per pass, one bit each */
 
 /* Of the high bits of m (one per byte, the byte a space), the index in

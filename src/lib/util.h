@@ -70,6 +70,12 @@ size_t utf8_length(const char *s, size_t len);
 /* Append code point cp as UTF-8. */
 void buf_put_utf8(struct buf *b, uint32_t cp);
 
+/* Sixteen bytes as one value, for scans that test every byte of a long
+ * string (GCC and Clang vector extensions: SIMD where the machine has it,
+ * plain words where not). A comparison gives 0xff in each byte where it
+ * holds, 0 elsewhere. */
+typedef unsigned char bytes16 __attribute__((vector_size(16)));
+
 /* ---- hashing: 64 bits, a word at a time, for tables built once from a
  * policy (the keys are the policy author's; a query only looks up) ---- */
 uint64_t hash_bytes(const void *p, size_t len, uint64_t seed);

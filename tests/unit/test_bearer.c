@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <check.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "bearer.h"
@@ -63,6 +65,45 @@ START_TEST(token_refusals)
 	token_refused("Bearer =abc", 11, "no token");
 	/* A NUL inside the given length is a character like any other. */
 	token_refused("Bearer ab\0c", 11, "at byte 3");
+}
+END_TEST
+
+/* Long tokens are scanned sixteen bytes at a time: every byte value at
+ * every offset of a 50-byte token, block boundaries included, is judged
+ * as RFC 6750's b64token grammar says, and a refusal names its byte. */
+START_TEST(every_byte_at_every_offset)
+{
+	static const char set[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	                          "0123456789-._~+/";
+	char header[7 + 50], want[32];
+	size_t at;
+	int c;
+
+	memcpy(header, "Bearer ", 7);
+	for (at = 0; at < 50; at++) {
+		for (c = 0; c < 256; c++) {
+			const char *tok = NULL;
+			size_t len = 0;
+			char why[160] = "";
+			bool in_set = c != 0 && strchr(set, c) != NULL;
+			int rc;
+
+			memset(header + 7, 'a', 50);
+			header[7 + at] = (char)c;
+			rc = bearer_token(header, sizeof(header), &tok, &len, why, sizeof(why));
+			/* '=' passes only as trailing padding: here, last. */
+			if (in_set || (c == '=' && at == 49)) {
+				ck_assert_msg(rc == WRIT_OK, "byte %02x at %zu: %s", c, at, why);
+				ck_assert_uint_eq(len, 50);
+			} else {
+				ck_assert_msg(rc == WRIT_EINVAL, "byte %02x at %zu accepted", c, at);
+				if (at > 0 && c != '=') {
+					snprintf(want, sizeof(want), "at byte %zu", at + 1);
+					ck_assert_msg(strstr(why, want), "byte %02x at %zu: %s", c, at, why);
+				}
+			}
+		}
+	}
 }
 END_TEST
 
@@ -170,6 +211,7 @@ static Suite *suite(void)
 
 	tcase_add_test(tc, token_accepted);
 	tcase_add_test(tc, token_refusals);
+	tcase_add_test(tc, every_byte_at_every_offset);
 	tcase_add_test(tc, reason_hides_the_header);
 	tcase_add_test(tc, challenges);
 	tcase_add_test(tc, challenge_refusals);
