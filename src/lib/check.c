@@ -16,6 +16,7 @@
 #include "jws.h"
 #include "load.h"
 #include "route.h"
+#include "secret.h"
 #include "stack.h"
 #include "validate.h"
 
@@ -647,6 +648,11 @@ static void check_secret(struct checker *ck, struct ast_secret *s)
 	} else if (why) {
 		diag_error(ck->ld, &s->hash.sp, E_BAD_SECRET_HASH,
 		           "malformed secret hash: %s", why);
+	} else if (!s->hash.bad && (why = secret_hash_beyond_caps(&h)) != NULL) {
+		/* It would load, and never let the app in. */
+		diag_error(ck->ld, &s->hash.sp, E_BAD_SECRET_HASH,
+		           "malformed secret hash: %s, beyond what writ computes to check a secret",
+		           why);
 	} else if (!s->hash.bad) {
 		check_secret_strength(ck, s, &h);
 	}

@@ -194,17 +194,25 @@ int secret_hash(const char *secret, size_t len, char **phc)
 	return WRIT_OK;
 }
 
-/* Within the caps above (the comment there says why). */
-static bool within_caps(const struct secret_hash *h)
+/* Which cap above h is beyond, or NULL (the comment there says why). */
+const char *secret_hash_beyond_caps(const struct secret_hash *h)
 {
-	if (h->salt_bytes > CAP_SALT_BYTES || h->hash_bytes > CAP_HASH_BYTES)
-		return false;
+	if (h->salt_bytes > CAP_SALT_BYTES)
+		return "its salt is longer than 256 bytes";
+	if (h->hash_bytes > CAP_HASH_BYTES)
+		return "its hash is longer than 64 bytes";
 	if (h->scheme == SECRET_HASH_PBKDF2_SHA256)
-		return h->iterations <= CAP_PBKDF2_ITER;
+		return h->iterations > CAP_PBKDF2_ITER ? "more than 10000000 iterations" : NULL;
 	/* validate.c bounds r and p by 255, so none of this overflows. */
-	return h->ln <= CAP_SCRYPT_LN && h->r * h->p <= CAP_SCRYPT_RP &&
-	       ((uint64_t)h->r << h->ln) <= (uint64_t)1 << (CAP_SCRYPT_MEM_LOG2 - 7) &&
-	       ((uint64_t)h->r * h->p << h->ln) <= (uint64_t)1 << CAP_SCRYPT_WORK_LOG2;
+	if (h->ln > CAP_SCRYPT_LN)
+		return "scrypt ln above 20";
+	if (h->r * h->p > CAP_SCRYPT_RP)
+		return "scrypt r*p above 128";
+	if (((uint64_t)h->r << h->ln) > (uint64_t)1 << (CAP_SCRYPT_MEM_LOG2 - 7))
+		return "scrypt memory 128*r*2^ln above 1 GiB";
+	if (((uint64_t)h->r * h->p << h->ln) > (uint64_t)1 << CAP_SCRYPT_WORK_LOG2)
+		return "scrypt work r*p*2^ln above 2^24";
+	return NULL;
 }
 
 int secret_verify(const char *phc, size_t phc_len, const char *secret, size_t len)
@@ -216,7 +224,7 @@ int secret_verify(const char *phc, size_t phc_len, const char *secret, size_t le
 
 	if (!phc || (!secret && len))
 		return WRIT_EINVAL;
-	if (parse_secret_hash(phc, phc_len, &h, &plaintext) || !within_caps(&h))
+	if (parse_secret_hash(phc, phc_len, &h, &plaintext) || secret_hash_beyond_caps(&h))
 		return WRIT_EINVAL;
 	if (b64_decode(h.salt, h.salt_len, salt) != h.salt_bytes ||
 	    b64_decode(h.hash, h.hash_len, want) != h.hash_bytes)

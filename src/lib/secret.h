@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct secret_hash;
+
 /* What secret_hash() makes: scrypt with N = 2^15, r = 8, p = 1 (32 MiB),
  * a 16-byte random salt and a 32-byte hash. */
 #define SECRET_SCRYPT_LN  15
@@ -43,6 +45,14 @@ extern const char secret_dummy_hash[];
  * comparison takes the same time wherever the hashes differ.
  */
 int secret_verify(const char *phc, size_t phc_len, const char *secret, size_t len);
+
+/*
+ * The limit of what secret_verify() agrees to compute that the hash h
+ * (parse_secret_hash(), validate.h) is beyond, in words, or NULL when it
+ * is within them all. A hash beyond one never matches any secret, so the
+ * semantic pass refuses it.
+ */
+const char *secret_hash_beyond_caps(const struct secret_hash *h);
 
 /* The PHC string "B64" of in[0..n): standard base64 without padding,
  * NUL-terminated; out holds at least 4 * ceil(n / 3) + 1 bytes. */

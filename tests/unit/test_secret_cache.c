@@ -219,6 +219,31 @@ START_TEST(expired_secret_is_a_miss)
 }
 END_TEST
 
+/* With no unexpired secret to try, a wrong secret still costs one slow
+ * hash, the work an unknown client's answer costs (issue.c), so that the
+ * time of the answer does not tell such an app from another. */
+START_TEST(nothing_to_try_costs_a_hash)
+{
+	struct phc old;
+	writ_policy *p;
+	char *text;
+
+	phc_of(S("old"), &old);
+	text = fmt(RES "app a { secret \"%s\" expires \"" EXPIRY_TEXT "\"; }\n"
+	               "app b { }\n",
+	           old.s);
+	p = load_ok(text);
+	new_hashes();
+	EXPECT_AUTH(p, "a", S("old"), BEFORE, WRIT_OK, 1);
+	EXPECT_AUTH(p, "a", S("old"), AFTER, WRIT_EDENIED, 1);
+	EXPECT_AUTH(p, "a", S("guess"), AFTER, WRIT_EDENIED, 1);
+	EXPECT_AUTH(p, "b", S("guess"), BEFORE, WRIT_EDENIED, 1);
+	ck_assert_uint_eq(entries(p), 0);
+	writ_policy_unref(p);
+	free(text);
+}
+END_TEST
+
 START_TEST(reload_starts_empty)
 {
 	struct phc h;
@@ -530,6 +555,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, wrong_secret_never_cached);
 	tcase_add_test(tc, other_secret_or_app_misses);
 	tcase_add_test(tc, expired_secret_is_a_miss);
+	tcase_add_test(tc, nothing_to_try_costs_a_hash);
 	tcase_add_test(tc, reload_starts_empty);
 	tcase_add_test(tc, secret_with_nul_bytes);
 	tcase_add_test(tc, without_cache_every_check_hashes);
