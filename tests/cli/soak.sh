@@ -13,7 +13,8 @@
 # done; tokens and /authz answers sampled all along match the good policy
 # and every sampled token verifies against the served key set; the
 # server's resident memory at the end is less than 10 % above what it was
-# after a warm-up of 5 s. Throughput is not asserted: `make bench` measures it.
+# after a warm-up of 5 s (50 % under AddressSanitizer, see below), and the
+# server stops cleanly. Throughput is not asserted: `make bench` measures it.
 #
 # Skipped without wrk, unless WRIT_REQUIRE_WRK is set (CI sets it).
 . "$top_srcdir/tests/cli/lib.sh"
@@ -65,12 +66,19 @@ grep -q 'declares no permission "delete:payment"' "$run_stdout" "$run_stderr" ||
 	fail "the broken policy is refused for another reason:$nl$(cat "$run_stdout" "$run_stderr")"
 cp "$tmp/good.writ" "$tmp/policy/payment.writ"
 
-# Under AddressSanitizer freed memory waits in a quarantine (256 MB by
-# default) before it is used again, and a resident size that grows until
-# the quarantine is full is no leak; 16 MB fills within the warm-up, so
-# the comparison after it holds as it does without the sanitizer. Leaks
-# themselves are LeakSanitizer's to report, when the server stops.
+# The bound on the growth of resident memory: 10 %. Under AddressSanitizer
+# (configure --enable-sanitizers) the server's memory is mostly the
+# sanitizer's: freed chunks wait in a quarantine (256 MB by default; 16 MB
+# here, which fills within the warm-up), the allocator keeps what threads
+# freed for them and returns nothing to the system, and each new stack
+# that allocates is recorded. Runs of this test there grew by 9 to 21 %
+# (68 to 82 MB) without any leak, so the bound is 50 %, which still
+# catches a leak of a hundred bytes a request; leaks of any size are
+# LeakSanitizer's, which makes the server's exit status (checked at the
+# end) non-zero when it stops with memory unreachable.
+rss_bound=10
 if [ -n "${SANITIZER_CFLAGS:-}" ]; then
+	rss_bound=50
 	ASAN_OPTIONS="quarantine_size_mb=16${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 	export ASAN_OPTIONS
 fi
@@ -251,11 +259,12 @@ checks=$((checks + 1))
 [ "$i" -ge $((seconds / 2)) ] && [ "$unverified" -eq 0 ] ||
 	fail "$unverified of $i sampled tokens do not verify with the good policy's claims"
 
-# --- Memory: less than 10 % more at the end than after the warm-up. ---
+# --- Memory: less than $rss_bound % more at the end than after the warm-up. ---
 echo "resident memory, the least of each end's samples: $rss_warm KiB after ${warmup} s, $rss_end KiB at the end ($seconds s)"
 checks=$((checks + 1))
-[ -n "$rss_warm" ] && [ -n "$rss_end" ] && [ $((rss_end * 10)) -lt $((rss_warm * 11)) ] ||
-	fail "resident memory grew from $rss_warm KiB to $rss_end KiB"
+[ -n "$rss_warm" ] && [ -n "$rss_end" ] &&
+	[ $((rss_end * 100)) -lt $((rss_warm * (100 + rss_bound))) ] ||
+	fail "resident memory grew from $rss_warm KiB to $rss_end KiB, $rss_bound % at most"
 
 stop_server TERM
 checks=$((checks + 1))
