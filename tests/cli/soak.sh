@@ -13,7 +13,7 @@
 # done; tokens and /authz answers sampled all along match the good policy
 # and every sampled token verifies against the served key set; the
 # server's resident memory at the end is less than 10 % above what it was
-# after a warm-up of 5 s (50 % under AddressSanitizer, see below), and the
+# after a warm-up of 5 s (100 % under AddressSanitizer, see below), and the
 # server stops cleanly. Throughput is not asserted: `make bench` measures it.
 #
 # Skipped without wrk, unless WRIT_REQUIRE_WRK is set (CI sets it).
@@ -70,15 +70,16 @@ cp "$tmp/good.writ" "$tmp/policy/payment.writ"
 # (configure --enable-sanitizers) the server's memory is mostly the
 # sanitizer's: freed chunks wait in a quarantine (256 MB by default; 16 MB
 # here, which fills within the warm-up), the allocator keeps what threads
-# freed for them and returns nothing to the system, and each new stack
-# that allocates is recorded. Runs of this test there grew by 9 to 21 %
-# (68 to 82 MB) without any leak, so the bound is 50 %, which still
-# catches a leak of a hundred bytes a request; leaks of any size are
-# LeakSanitizer's, which makes the server's exit status (checked at the
-# end) non-zero when it stops with memory unreachable.
+# freed, and each new stack that allocates is recorded. There it grows
+# with the reloads (66 to 92 MB in a run of this test, about 200 KB a
+# reload; under the same load without reloads it stays near 70 MB after
+# 30 s, and the build without the sanitizer stays near 13.8 MB over 120
+# reloads), so the bound is 100 %, which still catches a leak of a few
+# hundred bytes a request. Leaks of any size are LeakSanitizer's: it makes
+# the server's exit status, checked at the end, non-zero.
 rss_bound=10
 if [ -n "${SANITIZER_CFLAGS:-}" ]; then
-	rss_bound=50
+	rss_bound=100
 	ASAN_OPTIONS="quarantine_size_mb=16${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 	export ASAN_OPTIONS
 fi
