@@ -1,6 +1,6 @@
 #!/bin/sh
 # writ serve under load while its policy is reloaded every second (60 s by
-# default; WRIT_SOAK_SECONDS, 10 or more, for a shorter run by hand): wrk
+# default; WRIT_SOAK_SECONDS, 20 or more, for a shorter run by hand): wrk
 # on the token endpoint and on /authz together (bench/token.lua and
 # bench/authz.lua), SIGHUP each second, the policy alternating between the
 # good one and a broken one. The broken one would change what is served in
@@ -13,8 +13,8 @@
 # done; tokens and /authz answers sampled all along match the good policy
 # and every sampled token verifies against the served key set; the
 # server's resident memory at the end is less than 10 % above what it was
-# after a warm-up of 5 s (100 % under AddressSanitizer, see below), and the
-# server stops cleanly. Throughput is not asserted: `make bench` measures it.
+# after a warm-up of 10 s (under AddressSanitizer too, see below), and
+# the server stops cleanly. Throughput is not asserted: `make bench` measures it.
 #
 # Skipped without wrk, unless WRIT_REQUIRE_WRK is set (CI sets it).
 . "$top_srcdir/tests/cli/lib.sh"
@@ -30,13 +30,16 @@ if ! command -v wrk >/dev/null 2>&1; then
 fi
 seconds=${WRIT_SOAK_SECONDS:-60}
 case $seconds in
-[1-9][0-9] | [1-9][0-9][0-9] | [1-9][0-9][0-9][0-9]) ;;
+[2-9][0-9] | [1-9][0-9][0-9] | [1-9][0-9][0-9][0-9]) ;;
 *)
-	echo "ERROR: WRIT_SOAK_SECONDS is '$seconds', not a number from 10 to 9999" >&2
+	echo "ERROR: WRIT_SOAK_SECONDS is '$seconds', not a number from 20 to 9999" >&2
 	exit 99
 	;;
 esac
-warmup=5
+# The memory is compared from the warm-up on: the first seconds fill the
+# allocator's pools and the caches (runs compared from 5 s grew by 3 to
+# 6 % by the end, most of it before 10 s; compared from 10 s, by 2 to 3 %).
+warmup=10
 
 # --- The good policy and the broken one. ---
 copy_policy "$tmp/policy"
@@ -66,21 +69,18 @@ grep -q 'declares no permission "delete:payment"' "$run_stdout" "$run_stderr" ||
 	fail "the broken policy is refused for another reason:$nl$(cat "$run_stdout" "$run_stderr")"
 cp "$tmp/good.writ" "$tmp/policy/payment.writ"
 
-# The bound on the growth of resident memory: 10 %. Under AddressSanitizer
-# (configure --enable-sanitizers) the server's memory is mostly the
-# sanitizer's: freed chunks wait in a quarantine (256 MB by default; 16 MB
-# here, which fills within the warm-up), the allocator keeps what threads
-# freed, and each new stack that allocates is recorded. There it grows
-# with the reloads (66 to 92 MB in a run of this test, about 200 KB a
-# reload; under the same load without reloads it stays near 70 MB after
-# 30 s, and the build without the sanitizer stays near 13.8 MB over 120
-# reloads), so the bound is 100 %, which still catches a leak of a few
-# hundred bytes a request. Leaks of any size are LeakSanitizer's: it makes
-# the server's exit status, checked at the end, non-zero.
-rss_bound=10
+# Under AddressSanitizer (configure --enable-sanitizers) freed memory
+# waits in a quarantine before it is used again, so that a use after free
+# is caught. What it holds swells and shrinks with the reloads and the
+# 32 MB scrypt buffers, not with leaks: with a 16 MB quarantine, runs of
+# this test grew from 66 to 92 MB; with none, the server stays near 37 MB
+# (within 3 % from 10 s to 70 s). So the soak runs without it, and the
+# 10 % bound holds there too; uses after free are the rest of the suite's
+# to catch (serve-ops.sh reloads under load with the quarantine). Leaks of
+# any size are LeakSanitizer's: it makes the server's exit status,
+# checked at the end, non-zero.
 if [ -n "${SANITIZER_CFLAGS:-}" ]; then
-	rss_bound=100
-	ASAN_OPTIONS="quarantine_size_mb=16${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0"
 	export ASAN_OPTIONS
 fi
 # The server's log without the line of each token and /authz request that
@@ -260,12 +260,12 @@ checks=$((checks + 1))
 [ "$i" -ge $((seconds / 2)) ] && [ "$unverified" -eq 0 ] ||
 	fail "$unverified of $i sampled tokens do not verify with the good policy's claims"
 
-# --- Memory: less than $rss_bound % more at the end than after the warm-up. ---
+# --- Memory: less than 10 % more at the end than after the warm-up. ---
 echo "resident memory, the least of each end's samples: $rss_warm KiB after ${warmup} s, $rss_end KiB at the end ($seconds s)"
 checks=$((checks + 1))
 [ -n "$rss_warm" ] && [ -n "$rss_end" ] &&
-	[ $((rss_end * 100)) -lt $((rss_warm * (100 + rss_bound))) ] ||
-	fail "resident memory grew from $rss_warm KiB to $rss_end KiB, $rss_bound % at most"
+	[ $((rss_end * 10)) -lt $((rss_warm * 11)) ] ||
+	fail "resident memory grew from $rss_warm KiB to $rss_end KiB, 10 % at most"
 
 stop_server TERM
 checks=$((checks + 1))
