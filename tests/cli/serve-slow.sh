@@ -155,6 +155,7 @@ checks=$((checks + 1))
 	fail "no 413 logged: $(tail -n 3 "$log")"
 # Neither body was kept: the server grew by far less than 100 MB.
 rss1=$(rss)
+echo "resident memory: $rss0 KiB before the 100 MB bodies, $rss1 KiB after"
 checks=$((checks + 1))
 [ $((rss1 - rss0)) -lt 16384 ] ||
 	fail "the server's memory grew from $rss0 KiB to $rss1 KiB with 100 MB bodies"
