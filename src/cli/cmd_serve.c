@@ -72,6 +72,10 @@ static const char usage[] =
 	"                                 from one address at most (default 256)\n"
 	"      --timeout SECONDS          close a connection idle this long, 1 to\n"
 	"                                 3600 (default 10)\n"
+	"      --request-timeout SECONDS  close a connection whose request has not\n"
+	"                                 arrived in full this long after it opened\n"
+	"                                 or after its last answer, 1 to 3600\n"
+	"                                 (default 30)\n"
 	"      --max-auth-failures N      failed client authentications an address\n"
 	"                                 may make per minute before it is answered\n"
 	"                                 429 until the minute ends (default 10;\n"
@@ -96,6 +100,7 @@ enum {
 	OPT_MAX_CONNECTIONS,
 	OPT_MAX_PER_ADDRESS,
 	OPT_TIMEOUT,
+	OPT_REQUEST_TIMEOUT,
 	OPT_MAX_AUTH_FAILURES,
 	OPT_PID_FILE,
 	OPT_AUTHZ_PREFIX,
@@ -155,6 +160,7 @@ static int parse(int argc, char **argv, struct serve_args *a)
 		{ "max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS },
 		{ "max-connections-per-address", required_argument, NULL, OPT_MAX_PER_ADDRESS },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "request-timeout", required_argument, NULL, OPT_REQUEST_TIMEOUT },
 		{ "max-auth-failures", required_argument, NULL, OPT_MAX_AUTH_FAILURES },
 		{ "pid-file", required_argument, NULL, OPT_PID_FILE },
 		{ "authz-prefix", required_argument, NULL, OPT_AUTHZ_PREFIX },
@@ -195,6 +201,9 @@ static int parse(int argc, char **argv, struct serve_args *a)
 			break;
 		case OPT_TIMEOUT:
 			rc = number("--timeout", optarg, 1, 3600, &a->http.timeout);
+			break;
+		case OPT_REQUEST_TIMEOUT:
+			rc = number("--request-timeout", optarg, 1, 3600, &a->http.request_timeout);
 			break;
 		case OPT_MAX_AUTH_FAILURES:
 			rc = number("--max-auth-failures", optarg, 0, 1000000,
@@ -549,6 +558,7 @@ static int run_serve(int argc, char **argv)
 	a.http.max_connections = 1024;
 	a.http.max_per_address = 256;
 	a.http.timeout = 10;
+	a.http.request_timeout = 30;
 	rc = parse(argc, argv, &a);
 	if (rc < 0)
 		cli_error("serve", "%s", writ_strerror(WRIT_ENOMEM));

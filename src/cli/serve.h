@@ -133,6 +133,10 @@ struct serve_http_config {
 	size_t nlisten;
 	unsigned threads;      /* of client authentication (slow hashes) */
 	unsigned max_connections, max_per_address, timeout;
+	/* Seconds a request may take to arrive in full, counted from the
+	 * connection's opening or its previous answer: --timeout alone lets
+	 * a client that sends a byte a second hold a connection for ever. */
+	unsigned request_timeout;
 	/* --authz-prefix: requests under it are decided as Envoy's ext_authz
 	 * asks, with their own method and the target after it (NULL: none).
 	 * --authz-resource: the resource they are decided for, and that of

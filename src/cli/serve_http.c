@@ -139,11 +139,93 @@ struct addr_count {
 
 #define ADDR_BUCKETS 4096
 
+/*
+ * The request deadline (--request-timeout). libmicrohttpd's timeout counts
+ * from a connection's last activity, so a client that sends a byte a
+ * second is never idle and holds its connection for ever. Every open
+ * connection is listed with the time by which its request must be in
+ * (0 while it is being answered); a thread of its own looks at the list
+ * each second and shuts down the sockets whose time has passed, and
+ * libmicrohttpd, reading their end, closes them.
+ */
+struct open_conn {
+	int fd;
+	atomic_llong deadline_ms; /* CLOCK_MONOTONIC; 0: none */
+	char peer[INET6_ADDRSTRLEN];
+	struct open_conn *prev, *next;
+};
+
 static struct {
 	pthread_mutex_t lock;
 	unsigned total, max_total, max_per_address;
 	struct addr_count *bucket[ADDR_BUCKETS];
-} conns = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	/* The connections open now, each removed before its socket is
+	 * closed: a socket listed is never another's. */
+	struct open_conn *open;
+	unsigned request_timeout;
+	pthread_cond_t wake;
+	pthread_t sweeper;
+	bool sweeping, stop;
+} conns = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER };
+
+static long long monotonic_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* The connection's request must be in within --request-timeout from now. */
+static void deadline_start(struct open_conn *oc)
+{
+	if (oc)
+		atomic_store(&oc->deadline_ms,
+		             monotonic_ms() + (long long)conns.request_timeout * 1000);
+}
+
+/* The request is in: no deadline while it is answered. */
+static void deadline_clear(struct open_conn *oc)
+{
+	if (oc)
+		atomic_store(&oc->deadline_ms, 0);
+}
+
+static struct open_conn *open_conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+static void *sweep(void *arg)
+{
+	struct timespec until;
+	struct open_conn *oc;
+	struct log_field peer = { "peer", LOG_STR, NULL, 0 };
+	long long now, d;
+
+	(void)arg;
+	pthread_mutex_lock(&conns.lock);
+	while (!conns.stop) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 1;
+		pthread_cond_timedwait(&conns.wake, &conns.lock, &until);
+		now = monotonic_ms();
+		for (oc = conns.open; oc; oc = oc->next) {
+			d = atomic_load(&oc->deadline_ms);
+			if (d == 0 || now < d)
+				continue;
+			atomic_store(&oc->deadline_ms, 0); /* once */
+			shutdown(oc->fd, SHUT_RDWR);
+			peer.str = oc->peer;
+			serve_log_fields("request_timeout", &peer, 1);
+		}
+	}
+	pthread_mutex_unlock(&conns.lock);
+	return NULL;
+}
 
 static struct addr_count **addr_slot(const char *addr)
 {
@@ -184,18 +266,55 @@ out:
 	return ok;
 }
 
+/* A connection taken: listed, with the deadline of its first request.
+ * Without memory it goes unlisted (and only the idle timeout closes it). */
+static void connection_opened(struct MHD_Connection *c, void **socket_context)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct open_conn *oc;
+
+	*socket_context = NULL;
+	if (!ci || !(oc = calloc(1, sizeof(*oc))))
+		return;
+	oc->fd = ci->connect_fd;
+	peer_text(c, oc->peer, sizeof(oc->peer));
+	deadline_start(oc);
+	pthread_mutex_lock(&conns.lock);
+	oc->next = conns.open;
+	if (oc->next)
+		oc->next->prev = oc;
+	conns.open = oc;
+	*socket_context = oc;
+	pthread_mutex_unlock(&conns.lock);
+}
+
 static void connection_notify(void *cls, struct MHD_Connection *c, void **socket_context,
                               enum MHD_ConnectionNotificationCode code)
 {
 	char addr[INET6_ADDRSTRLEN];
 	struct addr_count **slot, *gone;
+	struct open_conn *oc;
 
 	(void)cls;
-	(void)socket_context;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		connection_opened(c, socket_context);
+		return;
+	}
 	if (code != MHD_CONNECTION_NOTIFY_CLOSED)
 		return;
 	peer_text(c, addr, sizeof(addr));
 	pthread_mutex_lock(&conns.lock);
+	if ((oc = *socket_context) != NULL) {
+		if (oc->prev)
+			oc->prev->next = oc->next;
+		else
+			conns.open = oc->next;
+		if (oc->next)
+			oc->next->prev = oc->prev;
+		free(oc);
+		*socket_context = NULL;
+	}
 	slot = addr_slot(addr);
 	if (*slot) {
 		conns.total--;
@@ -913,6 +1032,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	deadline_clear(open_conn_of(c)); /* the request is in */
 	if (rq->discarded)
 		return refuse(c, rq, 413, OUT_PAYLOAD_TOO_LARGE, "invalid_request",
 		              "the body is larger than 16 KiB", "Connection", "close");
@@ -929,8 +1049,9 @@ static void completed(void *cls, struct MHD_Connection *c, void **state,
 	struct request *rq = *state;
 
 	(void)cls;
-	(void)c;
 	(void)why;
+	/* The answer is out: the next request's time begins. */
+	deadline_start(open_conn_of(c));
 	if (!rq)
 		return;
 	atomic_fetch_sub(&in_flight, 1);
@@ -964,6 +1085,7 @@ bool serve_http_start(const struct serve_http_config *cfg)
 
 	conns.max_total = cfg->max_connections;
 	conns.max_per_address = cfg->max_per_address;
+	conns.request_timeout = cfg->request_timeout;
 	authz_prefix = cfg->authz_prefix;
 	authz_prefix_len = authz_prefix ? strlen(authz_prefix) : 0;
 	authz_resource = cfg->authz_resource;
@@ -995,6 +1117,13 @@ bool serve_http_start(const struct serve_http_config *cfg)
 		serve_http_stop(0);
 		return false;
 	}
+	conns.stop = false;
+	conns.sweeping = pthread_create(&conns.sweeper, NULL, sweep, NULL) == 0;
+	if (!conns.sweeping) {
+		serve_logf("cannot start the thread of request deadlines");
+		serve_http_stop(0);
+		return false;
+	}
 	return true;
 }
 
@@ -1019,4 +1148,12 @@ void serve_http_stop(unsigned grace)
 	free(daemons);
 	daemons = NULL;
 	ndaemons = 0;
+	if (conns.sweeping) {
+		pthread_mutex_lock(&conns.lock);
+		conns.stop = true;
+		pthread_cond_signal(&conns.wake);
+		pthread_mutex_unlock(&conns.lock);
+		pthread_join(conns.sweeper, NULL);
+		conns.sweeping = false;
+	}
 }

@@ -58,12 +58,13 @@ copy_policy() {
 }
 
 # start_server NAME ARG...: writ serve ARG... on a free port, its standard
-# error in $tmp/NAME.log; then `use NAME`. Waits up to 10 s for the
+# error in $tmp/NAME.log (or in $serve_stderr when set, for a reader that
+# writes $tmp/NAME.log); then `use NAME`. Waits up to 10 s for the
 # "listening" line; returns 1, the failure recorded, when none comes.
 start_server() {
 	_name=$1
 	shift
-	"$WRIT" serve --listen 127.0.0.1:0 "$@" 2>"$tmp/$_name.log" &
+	"$WRIT" serve --listen 127.0.0.1:0 "$@" 2>"${serve_stderr:-$tmp/$_name.log}" &
 	_pid=$!
 	pids="$pids $_pid"
 	_port=

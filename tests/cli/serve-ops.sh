@@ -62,6 +62,8 @@ done
 refused "writ serve: cannot listen on 256.0.0.1:0: " --policy "$tmp/policy" --listen 256.0.0.1:0
 refused "writ serve: --timeout wants a number from 1 to 3600, not '0'" \
 	--policy "$tmp/policy" --listen 127.0.0.1:0 --timeout 0
+refused "writ serve: --request-timeout wants a number from 1 to 3600, not '3601'" \
+	--policy "$tmp/policy" --listen 127.0.0.1:0 --request-timeout 3601
 refused 'writ serve: --policy is required' --listen 127.0.0.1:0
 
 # --generate-missing-keys: the key made (ES256, mode 0600), and said.
