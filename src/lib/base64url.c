@@ -50,11 +50,28 @@ void b64url_encode(const unsigned char *in, size_t n, char *out)
 	}
 }
 
+/* The offset of the first character outside the alphabet; n if none. */
+static size_t first_bad(const char *in, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && values[(unsigned char)in[i]] != 0xff; i++)
+		;
+	return i;
+}
+
+/*
+ * One pass: each group of four characters is looked up and decoded, and
+ * the looked-up values are OR-ed together, so a character outside the
+ * alphabet (0xff) shows in the top bit at the end. Only then is the text
+ * scanned again, to say where. Nothing decoded is used on an error.
+ */
 enum b64url_error b64url_decode(const char *in, size_t n, unsigned char *out,
                                 size_t *outlen, size_t *where)
 {
+	const unsigned char *s = (const unsigned char *)in;
 	size_t i, o = 0, full = n / 4 * 4;
-	uint32_t v;
+	uint32_t a, b, c, d, seen = 0;
 
 	*outlen = 0;
 	if (n % 4 == 1) {
@@ -62,44 +79,48 @@ enum b64url_error b64url_decode(const char *in, size_t n, unsigned char *out,
 			*where = n;
 		return B64URL_BAD_LENGTH;
 	}
-	for (i = 0; i < n; i++) {
-		if (values[(unsigned char)in[i]] == 0xff) {
-			if (where)
-				*where = i;
-			return B64URL_BAD_CHAR;
-		}
-	}
 	for (i = 0; i < full; i += 4) {
-		v = (uint32_t)values[(unsigned char)in[i]] << 18 |
-		    (uint32_t)values[(unsigned char)in[i + 1]] << 12 |
-		    (uint32_t)values[(unsigned char)in[i + 2]] << 6 |
-		    values[(unsigned char)in[i + 3]];
-		out[o++] = (unsigned char)(v >> 16);
-		out[o++] = (unsigned char)(v >> 8);
-		out[o++] = (unsigned char)v;
+		a = values[s[i]];
+		b = values[s[i + 1]];
+		c = values[s[i + 2]];
+		d = values[s[i + 3]];
+		seen |= a | b | c | d;
+		out[o++] = (unsigned char)(a << 2 | b >> 4);
+		out[o++] = (unsigned char)(b << 4 | c >> 2);
+		out[o++] = (unsigned char)(c << 6 | d);
+	}
+	a = b = c = 0;
+	if (n - full >= 2) {
+		a = values[s[full]];
+		b = values[s[full + 1]];
+		seen |= a | b;
+	}
+	if (n - full == 3) {
+		c = values[s[full + 2]];
+		seen |= c;
+	}
+	if (seen & 0x80) {
+		if (where)
+			*where = first_bad(in, n);
+		return B64URL_BAD_CHAR;
 	}
 	if (n - full == 2) {
 		/* 12 bits: 8 of data, 4 that must be zero (RFC 4648 §3.5). */
-		v = (uint32_t)values[(unsigned char)in[full]] << 6 |
-		    values[(unsigned char)in[full + 1]];
-		if (v & 0xf) {
+		if (b & 0xf) {
 			if (where)
 				*where = full + 1;
 			return B64URL_NONZERO_BITS;
 		}
-		out[o++] = (unsigned char)(v >> 4);
+		out[o++] = (unsigned char)(a << 2 | b >> 4);
 	} else if (n - full == 3) {
 		/* 18 bits: 16 of data, 2 that must be zero. */
-		v = (uint32_t)values[(unsigned char)in[full]] << 12 |
-		    (uint32_t)values[(unsigned char)in[full + 1]] << 6 |
-		    values[(unsigned char)in[full + 2]];
-		if (v & 0x3) {
+		if (c & 0x3) {
 			if (where)
 				*where = full + 2;
 			return B64URL_NONZERO_BITS;
 		}
-		out[o++] = (unsigned char)(v >> 10);
-		out[o++] = (unsigned char)(v >> 2);
+		out[o++] = (unsigned char)(a << 2 | b >> 4);
+		out[o++] = (unsigned char)(b << 4 | c >> 2);
 	}
 	*outlen = o;
 	return B64URL_OK;

@@ -7,51 +7,57 @@
 #include "json_strict.h"
 #include "util.h"
 
-/*
- * The deepest nesting of objects and arrays, found before jansson sees the
- * text (its own limit is far higher). Strings are skipped with their
- * escapes; malformed text is left for jansson to report.
- */
-static size_t max_depth(const char *s, size_t len, size_t limit)
-{
-	size_t depth = 0, deepest = 0, i;
-	int in_string = 0;
+enum prescan {
+	PRESCAN_OK,
+	PRESCAN_BAD_UTF8,
+	PRESCAN_TOO_DEEP,
+};
 
-	for (i = 0; i < len; i++) {
-		char c = s[i];
-		if (in_string) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_string = 0;
+/*
+ * One pass over the text before jansson sees it: all of it must be valid
+ * UTF-8 (util.h's decoder takes every byte that is not ASCII), and objects
+ * and arrays must nest no deeper than limit (jansson's own limit is far
+ * higher). Bytes that are not ASCII are never structural, so only ASCII
+ * ones move the nesting; strings are skipped with their escapes, and
+ * malformed text is left for jansson to report. Invalid UTF-8 anywhere is
+ * reported before nesting.
+ */
+static enum prescan prescan(const char *buf, size_t len, size_t limit)
+{
+	const unsigned char *s = (const unsigned char *)buf;
+	size_t depth = 0, i = 0, n;
+	bool in_string = false, too_deep = false;
+	uint32_t cp;
+
+	while (i < len) {
+		unsigned char c = s[i];
+
+		if (c >= 0x80) {
+			if ((n = utf8_decode(s + i, len - i, &cp)) == 0)
+				return PRESCAN_BAD_UTF8;
+			i += n;
 			continue;
 		}
-		if (c == '"') {
-			in_string = 1;
+		i++;
+		if (in_string) {
+			/* The escaped character is skipped when it is ASCII; any
+			 * other is still checked as UTF-8 (and refused by jansson). */
+			if (c == '\\') {
+				if (i < len && s[i] < 0x80)
+					i++;
+			} else if (c == '"') {
+				in_string = false;
+			}
+		} else if (c == '"') {
+			in_string = true;
 		} else if (c == '{' || c == '[') {
-			if (++depth > deepest)
-				deepest = depth;
-			if (deepest > limit)
-				return deepest; /* no need to read further */
+			if (++depth > limit)
+				too_deep = true;
 		} else if ((c == '}' || c == ']') && depth > 0) {
 			depth--;
 		}
 	}
-	return deepest;
-}
-
-static const char *utf8_problem(const char *s, size_t len)
-{
-	size_t i = 0, n;
-	uint32_t cp;
-
-	while (i < len) {
-		n = utf8_decode((const unsigned char *)s + i, len - i, &cp);
-		if (n == 0)
-			return "invalid UTF-8";
-		i += n;
-	}
-	return NULL;
+	return too_deep ? PRESCAN_TOO_DEEP : PRESCAN_OK;
 }
 
 /* jansson says: duplicate object key near '"aud"'. Say: duplicate member "aud". */
@@ -74,7 +80,6 @@ static void duplicate_message(const json_error_t *err, char *why, size_t whylen)
 json_t *json_strict_object(const char *buf, size_t len, char *why, size_t whylen)
 {
 	json_error_t err;
-	const char *problem;
 	json_t *v;
 
 	if (len == 0) {
@@ -85,11 +90,13 @@ json_t *json_strict_object(const char *buf, size_t len, char *why, size_t whylen
 		snprintf(why, whylen, "JSON starts with a byte-order mark");
 		return NULL;
 	}
-	if ((problem = utf8_problem(buf, len))) {
-		snprintf(why, whylen, "%s in JSON", problem);
+	switch (prescan(buf, len, JSON_STRICT_MAX_DEPTH)) {
+	case PRESCAN_OK:
+		break;
+	case PRESCAN_BAD_UTF8:
+		snprintf(why, whylen, "invalid UTF-8 in JSON");
 		return NULL;
-	}
-	if (max_depth(buf, len, JSON_STRICT_MAX_DEPTH) > JSON_STRICT_MAX_DEPTH) {
+	case PRESCAN_TOO_DEEP:
 		snprintf(why, whylen, "JSON nested deeper than %d levels",
 		         JSON_STRICT_MAX_DEPTH);
 		return NULL;

@@ -608,6 +608,7 @@ static int check_header(const writ_verifier *v, json_t *h, writ_token *t,
 	int rc;
 
 	json_t *a = json_object_get(h, "alg"), *kid = json_object_get(h, "kid");
+	json_t *typ = json_object_get(h, "typ");
 
 	if (!json_is_string(a))
 		return reject(t, WRIT_TOKEN_BAD_ALG, "header has no \"alg\" string");
@@ -615,9 +616,9 @@ static int check_header(const writ_verifier *v, json_t *h, writ_token *t,
 	if (*alg < 0 || !v->algs[*alg])
 		return reject(t, WRIT_TOKEN_BAD_ALG, "alg \"%.32s\" is not allowed",
 		              json_string_value(a));
-	if (!json_object_get(h, "typ"))
+	if (!typ)
 		return reject(t, WRIT_TOKEN_BAD_HEADER, "header has no \"typ\" (RFC 9068 section 4)");
-	if (!typ_ok(json_object_get(h, "typ")))
+	if (!typ_ok(typ))
 		return reject(t, WRIT_TOKEN_BAD_HEADER, "typ is not \"at+jwt\"");
 	/* RFC 7515 §4.1.11: writ understands no extension, so any crit, even an
 	 * empty one, is refused. */
@@ -735,18 +736,18 @@ static int check_claims(const writ_verifier *v, struct token_claims *tc, writ_to
 {
 	const struct key_source *src = tc->source;
 	json_t *c = tc->json, *scope = json_object_get(c, "scope");
+	json_t *iss = json_object_get(c, "iss");
 	const char *issuer = src ? src->issuer : v->issuer;
 	size_t issuer_len = src ? src->issuer_len : v->issuer_len;
 	int rc;
 
-	if (json_object_get(c, "iss") && !json_is_string(json_object_get(c, "iss")))
+	if (iss && !json_is_string(iss))
 		return reject(t, WRIT_TOKEN_BAD_CLAIMS, "claim \"iss\" is not a string");
 	/* With sources, the key's issuer: a key of one trusted issuer never
 	 * vouches for a token naming another. */
-	if (!same(json_object_get(c, "iss"), issuer, issuer_len))
+	if (!same(iss, issuer, issuer_len))
 		return reject(t, WRIT_TOKEN_WRONG_ISSUER,
-		              json_object_get(c, "iss") ? "token is from another issuer"
-		                                        : "claim \"iss\" is missing");
+		              iss ? "token is from another issuer" : "claim \"iss\" is missing");
 	if ((rc = check_audience(v, json_object_get(c, "aud"), t)) != WRIT_OK ||
 	    (rc = time_claim(c, "exp", true, &tc->exp, t)) != WRIT_OK ||
 	    (rc = time_claim(c, "nbf", false, &tc->nbf, t)) != WRIT_OK ||
@@ -798,8 +799,9 @@ static int cached(const writ_verifier *v, const struct token_key *key,
 int writ_verify(const writ_verifier *v, const char *token, size_t len,
                 writ_token *t)
 {
-	/* Headers and signatures are small: decode them on the stack. */
-	unsigned char hbuf[512], sbuf[1024];
+	/* Headers, signatures and most claims are small: decode them on the
+	 * stack. */
+	unsigned char hbuf[512], sbuf[1024], pbuf[2048];
 	const char *dot1, *dot2;
 	unsigned char *header = NULL, *sig = NULL, *payload = NULL;
 	size_t hlen, siglen, plen;
@@ -869,7 +871,7 @@ int writ_verify(const writ_verifier *v, const char *token, size_t len,
 
 	/* Only now, with the signature good, are the claims parsed. */
 	rc = WRIT_ENOMEM;
-	payload = segment(dot1 + 1, (size_t)(dot2 - dot1 - 1), NULL, 0, &plen, &e);
+	payload = segment(dot1 + 1, (size_t)(dot2 - dot1 - 1), pbuf, sizeof(pbuf), &plen, &e);
 	if (!payload)
 		goto out;
 	if (e != B64URL_OK) {
@@ -900,7 +902,7 @@ out:
 	json_decref(h);
 	segment_free(header, hbuf);
 	segment_free(sig, sbuf);
-	segment_free(payload, NULL);
+	segment_free(payload, pbuf);
 	return rc;
 }
 
