@@ -52,12 +52,12 @@ collect() {
 	done <"$1"
 }
 
-# openssl speed's verify/s (its last column) for one algorithm and size.
-# -elapsed: divided by wall-clock time, as bench-verify's rate is; without
-# it openssl divides by its user CPU time, which on a busy machine is less
-# than the time that passed and flatters the peer.
+# openssl speed's verify/s (its last column) for one algorithm and size,
+# per second of its user CPU time (no -elapsed), as bench-verify's rate is
+# per second of its own CPU time: other work on a shared machine then
+# slows neither side.
 peer() {
-	openssl speed -elapsed -seconds "$(printf '%.0f' "$seconds" | sed 's/^0$/1/')" "$1" 2>/dev/null |
+	openssl speed -seconds "$(printf '%.0f' "$seconds" | sed 's/^0$/1/')" "$1" 2>/dev/null |
 		awk -v pat="$2" '$0 ~ pat { v = $NF } END { print v + 0 }'
 }
 max() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b) ? a : b }'; }
@@ -208,7 +208,10 @@ rm -f "$tmp/decide.writ"
 
 # ---------------------------------------------------------------------------
 # Token validation: writ_verify beside openssl speed's verify/s for the
-# same algorithm and key size (>= 90 %).
+# same algorithm and key size (>= 90 %). Both are per second of CPU time:
+# openssl speed divides by the user CPU time it used (not wall-clock time
+# unless given -elapsed), and bench-verify by its CPU time, user and
+# system, so other work on the machine slows neither figure.
 echo "verify: writ_verify and openssl speed, alternating"
 for spec in "ES256 ecdsap256 nistp256" "RS256 rsa3072 ^rsa.3072.bits" "EdDSA ed25519 Ed25519"; do
 	set -- $spec
