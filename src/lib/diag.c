@@ -286,6 +286,8 @@ static const char *source_line(struct source *src, uint32_t line, size_t *len)
 {
 	size_t i, n;
 
+	if (!src->text) /* let go of before the compile (loader_drop_texts) */
+		return NULL;
 	if (!src->lines) {
 		n = 1;
 		for (i = 0; i < src->len; i++)

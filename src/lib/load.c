@@ -53,6 +53,20 @@ void loader_free(struct loader *ld)
 	arena_free(&ld->arena);
 }
 
+void loader_drop_texts(struct loader *ld)
+{
+	size_t i;
+
+	for (i = 0; i < ld->nsources; i++) {
+		free(ld->sources[i].text);
+		free(ld->sources[i].lines);
+		ld->sources[i].text = NULL;
+		ld->sources[i].lines = NULL;
+		ld->sources[i].len = 0;
+		ld->sources[i].nlines = 0;
+	}
+}
+
 void loader_add_secret(struct loader *ld, const struct span *sp)
 {
 	if (ld->nsecrets == ld->capsecrets) {

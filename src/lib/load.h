@@ -62,6 +62,10 @@ struct loader {
 void loader_add_secret(struct loader *ld, const struct span *sp);
 
 void loader_init(struct loader *ld, writ_diagnostics *diags);
+/* Free the sources' texts once nothing will quote them: the compile only
+ * reads the syntax tree, and a large policy's text is a large part of the
+ * load's peak memory. Diagnostics made later carry no source line. */
+void loader_drop_texts(struct loader *ld);
 void loader_free(struct loader *ld);
 
 /* Read a path named by the caller, or by an include (from != NULL). */

@@ -24,7 +24,8 @@ struct arena {
 
 void arena_init(struct arena *a);
 void arena_free(struct arena *a);
-/* size bytes aligned for any object, zeroed; NULL when out of memory. */
+/* size bytes aligned for pointers and 64-bit integers (not for long
+ * double), zeroed; NULL when out of memory. */
 void *arena_alloc(struct arena *a, size_t size);
 /* A NUL-terminated copy of s[0..len); NULL when out of memory. */
 char *arena_strndup(struct arena *a, const char *s, size_t len);
