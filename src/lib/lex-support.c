@@ -40,6 +40,32 @@ static void *ps_alloc(struct parse_state *ps, size_t size)
 
 /* ---- scanner ---- */
 
+/* Called for every token: a switch, not strchr(). */
+static bool is_blank_or_comment(char c)
+{
+	switch (c) {
+	case ' ':
+	case '\t':
+	case '\r':
+	case '\n':
+	case '#':
+		return true;
+	}
+	return false;
+}
+
+static bool is_punctuation(char c)
+{
+	switch (c) {
+	case '{':
+	case '}':
+	case ';':
+	case ',':
+		return true;
+	}
+	return false;
+}
+
 void lex_advance(struct parse_state *ps, POLICY_YYLTYPE *loc, const char *text,
                  size_t len)
 {
@@ -60,11 +86,11 @@ void lex_advance(struct parse_state *ps, POLICY_YYLTYPE *loc, const char *text,
 	ps->tok_text = text;
 	ps->tok_len = len;
 	/* Blanks and comments are not tokens; their start tells them apart. */
-	if (len && !strchr(" \t\r\n#", text[0])) {
+	if (len && !is_blank_or_comment(text[0])) {
 		ps->end_line = ps->line;
 		ps->end_col = ps->col;
 		ps->before_last = ps->last;
-		ps->last = len == 1 && strchr("{};,", text[0]) ? text[0] : 'w';
+		ps->last = len == 1 && is_punctuation(text[0]) ? text[0] : 'w';
 	}
 }
 

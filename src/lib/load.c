@@ -165,6 +165,19 @@ static bool check_text(struct loader *ld, uint32_t file)
 	if (src->len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
 		i = 3;
 	while (i < src->len) {
+		/* Printable ASCII and line ends, most of any policy, go by
+		 * without a decode. */
+		if (s[i] >= 0x20 && s[i] < 0x7f) {
+			col++;
+			i++;
+			continue;
+		}
+		if (s[i] == '\n') {
+			line++;
+			col = 1;
+			i++;
+			continue;
+		}
 		n = utf8_decode(s + i, src->len - i, &cp);
 		if (n == 0 || cp == 0 || (cp < 0x20 && cp != '\t' && cp != '\n' &&
 		                          cp != '\r') || cp == 0x7f) {
