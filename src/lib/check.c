@@ -290,6 +290,7 @@ static void check_trust_refresh(struct checker *ck, struct ast_trust *tr)
 	bool ok = check_duration(ck, &tr->refresh_min, "refresh-min", &tr->rmin) &
 	          check_duration(ck, &tr->refresh_max, "refresh-max", &tr->rmax);
 	const struct ast_text *given = tr->refresh_min.s ? &tr->refresh_min : &tr->refresh_max;
+	const struct span *given_key = tr->refresh_min.s ? &tr->refresh_min_key : &tr->refresh_max_key;
 
 	if (!tr->refresh_min.s)
 		tr->rmin = TRUST_REFRESH_MIN;
@@ -298,7 +299,7 @@ static void check_trust_refresh(struct checker *ck, struct ast_trust *tr)
 	if (!ok || !given->s)
 		return;
 	if (tr->jwks.s && !tr->url) {
-		diag_error(ck->ld, &given->key, E_TRUST,
+		diag_error(ck->ld, given_key, E_TRUST,
 		           "refresh bounds apply to a JWKS URL; this issuer's keys are a file");
 		return;
 	}

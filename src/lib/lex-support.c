@@ -379,18 +379,18 @@ static void duplicate_setting(struct parse_state *ps, const struct span *again,
 	diag_note(ps->ld, first, "first set here");
 }
 
-void parse_set(struct parse_state *ps, struct ast_text *field,
+void parse_set(struct parse_state *ps, struct ast_text *field, struct span *key,
                const struct ast_text *value, const POLICY_YYLTYPE *kw,
                const char *what, const char *block)
 {
 	struct span sp = span_of(ps, kw);
 
 	if (field->s) {
-		duplicate_setting(ps, &sp, &field->key, what, block);
+		duplicate_setting(ps, &sp, key, what, block);
 		return;
 	}
 	*field = *value;
-	field->key = sp;
+	*key = sp;
 }
 
 void parse_trust_begin(struct parse_state *ps, const struct ast_text *id)
@@ -490,7 +490,7 @@ void parse_route(struct parse_state *ps, struct ast_ref *methods,
 void parse_unrouted(struct parse_state *ps, const struct ast_text *value,
                     const POLICY_YYLTYPE *kw)
 {
-	parse_set(ps, &ps->resource->unrouted, value, kw, "unrouted", "resource");
+	parse_set(ps, &ps->resource->unrouted, &ps->resource->unrouted_key, value, kw, "unrouted", "resource");
 }
 
 void parse_role_begin(struct parse_state *ps, const struct ast_text *name,
