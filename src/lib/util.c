@@ -364,17 +364,13 @@ bool strmap_init(struct strmap *m, size_t expected)
 
 	memset(m, 0, sizeof(*m));
 	while (n < expected * 2) {
-		if (n > SIZE_MAX / 4 / sizeof(uint32_t))
+		if (n > SIZE_MAX / 4 / sizeof(*m->slots))
 			return false;
 		n *= 2;
 	}
 	m->slots = calloc(n, sizeof(*m->slots));
-	m->keys = calloc(n, sizeof(*m->keys));
-	m->lens = calloc(n, sizeof(*m->lens));
-	if (!m->slots || !m->keys || !m->lens) {
-		strmap_free(m);
+	if (!m->slots)
 		return false;
-	}
 	m->nslots = n;
 	m->seed = 0x9e3779b97f4a7c15ULL;
 	return true;
@@ -383,18 +379,20 @@ bool strmap_init(struct strmap *m, size_t expected)
 void strmap_free(struct strmap *m)
 {
 	free(m->slots);
-	free(m->keys);
-	free(m->lens);
 	memset(m, 0, sizeof(*m));
 }
 
-static size_t strmap_find(const struct strmap *m, const char *key, size_t len)
+static size_t strmap_find(const struct strmap *m, const char *key, size_t len,
+                          uint32_t *tag)
 {
 	size_t mask = m->nslots - 1;
-	size_t i = (size_t)hash_bytes(key, len, m->seed) & mask;
+	uint64_t h = hash_bytes(key, len, m->seed);
+	size_t i = (size_t)h & mask;
 
-	while (m->slots[i]) {
-		if (m->lens[i] == len && memcmp(m->keys[i], key, len) == 0)
+	*tag = (uint32_t)(h >> 32);
+	while (m->slots[i].value) {
+		const struct strmap_slot *s = &m->slots[i];
+		if (s->tag == *tag && s->len == len && memcmp(s->key, key, len) == 0)
 			return i;
 		i = (i + 1) & mask;
 	}
@@ -404,18 +402,15 @@ static size_t strmap_find(const struct strmap *m, const char *key, size_t len)
 static bool strmap_grow(struct strmap *m)
 {
 	struct strmap bigger;
+	uint32_t tag;
 	size_t i;
 
 	if (!strmap_init(&bigger, m->nslots))
 		return false;
-	for (i = 0; i < m->nslots; i++) {
-		if (m->slots[i]) {
-			size_t j = strmap_find(&bigger, m->keys[i], m->lens[i]);
-			bigger.slots[j] = m->slots[i];
-			bigger.keys[j] = m->keys[i];
-			bigger.lens[j] = m->lens[i];
-		}
-	}
+	for (i = 0; i < m->nslots; i++)
+		if (m->slots[i].value)
+			bigger.slots[strmap_find(&bigger, m->slots[i].key, m->slots[i].len, &tag)] =
+				m->slots[i];
 	bigger.count = m->count;
 	strmap_free(m);
 	*m = bigger;
@@ -424,31 +419,34 @@ static bool strmap_grow(struct strmap *m)
 
 long strmap_put(struct strmap *m, const char *key, size_t len, uint32_t value)
 {
+	uint32_t tag;
 	size_t i;
 
 	if (!m->slots)
 		return -2;
-	i = strmap_find(m, key, len);
-	if (m->slots[i])
-		return (long)(m->slots[i] - 1);
+	i = strmap_find(m, key, len, &tag);
+	if (m->slots[i].value)
+		return (long)(m->slots[i].value - 1);
 	if ((m->count + 1) * 2 > m->nslots) {
 		if (!strmap_grow(m))
 			return -2;
-		i = strmap_find(m, key, len);
+		i = strmap_find(m, key, len, &tag);
 	}
-	m->slots[i] = value + 1;
-	m->keys[i] = key;
-	m->lens[i] = len;
+	m->slots[i].key = key;
+	m->slots[i].len = len;
+	m->slots[i].value = value + 1;
+	m->slots[i].tag = tag;
 	m->count++;
 	return -1;
 }
 
 long strmap_get(const struct strmap *m, const char *key, size_t len)
 {
+	uint32_t tag;
 	size_t i;
 
 	if (!m->slots)
 		return -1;
-	i = strmap_find(m, key, len);
-	return m->slots[i] ? (long)(m->slots[i] - 1) : -1;
+	i = strmap_find(m, key, len, &tag);
+	return m->slots[i].value ? (long)(m->slots[i].value - 1) : -1;
 }

@@ -77,10 +77,18 @@ uint64_t hash_bytes(const void *p, size_t len, uint64_t seed);
 
 /* ---- strmap: string -> index, open addressing, built once ---- */
 
+/* A slot holds all a probe reads, so that a lookup in a large map costs one
+ * cache miss for the slot and one for the key's bytes; the tag (high bits
+ * of the key's hash) skips the bytes of keys that merely share a slot. */
+struct strmap_slot {
+	const char *key;
+	size_t len;
+	uint32_t value; /* index + 1; 0 = empty */
+	uint32_t tag;
+};
+
 struct strmap {
-	uint32_t *slots; /* index + 1; 0 = empty */
-	const char **keys;
-	size_t *lens;
+	struct strmap_slot *slots;
 	size_t nslots;   /* power of two */
 	size_t count;
 	uint64_t seed;
