@@ -775,13 +775,25 @@ static void check_unused(struct checker *ck)
  * an administrative app may well be meant to.
  *
  * The work for an app is proportional to what it holds: a permission counts
- * toward its resource the first time the app holds it (held[] is stamped
+ * toward its resource the first time the app holds it (its held is stamped
  * with the app's number, never cleared), and only the resources the app
  * touched are looked at.
  */
+struct reach_perm {
+	uint32_t held;       /* the app number that holds it */
+	uint32_t resource;   /* its resource index */
+};
+
+/* A role's permission ids, gathered in one array: the role nodes lie
+ * all over the load's arena, and every app reads its roles'. */
+struct reach_role {
+	const uint32_t *ids;
+	size_t n;
+};
+
 struct reach {
-	uint32_t *held;      /* per permission id: the app number that holds it */
-	uint32_t *perm_res;  /* per permission id: its resource index */
+	struct reach_perm *perm; /* per permission id (one cache line, not two) */
+	struct reach_role *role; /* per role index */
 	uint32_t *count;     /* per resource: permissions the app holds */
 	uint32_t *touched;   /* resources the app holds a permission of */
 	bool *eligible;      /* per resource: valid, > 1 permission, all valid */
@@ -802,18 +814,17 @@ static void check_app_reach(struct checker *ck, const struct ast_principal *app,
 	size_t j, ntouched = 0, nall = 0;
 
 	for (ref = app->roles; ref; ref = ref->next) {
-		const struct ast_role *role;
+		const struct reach_role *role;
 		if (ref->target < 0)
 			continue;
-		role = ck->roles[ref->target];
-		for (j = 0; j < role->nperm_ids; j++) {
-			uint32_t id = role->perm_ids[j], ri;
-			if (rc->held[id] == app_no)
+		role = &rc->role[ref->target];
+		for (j = 0; j < role->n; j++) {
+			struct reach_perm *p = &rc->perm[role->ids[j]];
+			if (p->held == app_no)
 				continue;
-			rc->held[id] = app_no;
-			ri = rc->perm_res[id];
-			if (rc->count[ri]++ == 0)
-				rc->touched[ntouched++] = ri;
+			p->held = app_no;
+			if (rc->count[p->resource]++ == 0)
+				rc->touched[ntouched++] = p->resource;
 		}
 	}
 	/* Keep the resources held in full, in resource order, and clear the
@@ -843,13 +854,13 @@ static void check_apps_reach(struct checker *ck)
 
 	if (!nperms)
 		return;
-	rc.held = calloc(nperms, sizeof(*rc.held));
-	rc.perm_res = calloc(nperms, sizeof(*rc.perm_res));
+	rc.perm = calloc(nperms, sizeof(*rc.perm));
+	rc.role = calloc(ck->ld->ast.nroles + 1, sizeof(*rc.role));
 	rc.count = calloc(nres, sizeof(*rc.count));
 	rc.touched = calloc(nres, sizeof(*rc.touched));
 	rc.eligible = calloc(nres, sizeof(*rc.eligible));
 	rc.size = calloc(nres, sizeof(*rc.size));
-	if (!rc.held || !rc.perm_res || !rc.count || !rc.touched || !rc.eligible || !rc.size) {
+	if (!rc.perm || !rc.role || !rc.count || !rc.touched || !rc.eligible || !rc.size) {
 		oom(ck);
 		goto out;
 	}
@@ -857,17 +868,21 @@ static void check_apps_reach(struct checker *ck)
 		const struct ast_resource *r = ck->resources[i];
 		bool all = r->valid && r->nperms > 1;
 		for (p = r->perms; p; p = p->next) {
-			rc.perm_res[p->id] = (uint32_t)i;
+			rc.perm[p->id].resource = (uint32_t)i;
 			rc.size[i]++;
 			all = all && p->valid;
 		}
 		rc.eligible[i] = all;
 	}
+	for (i = 0; i < ck->ld->ast.nroles; i++) {
+		rc.role[i].ids = ck->roles[i]->perm_ids;
+		rc.role[i].n = ck->roles[i]->nperm_ids;
+	}
 	for (app = ck->ld->ast.apps; app; app = app->next)
 		check_app_reach(ck, app, &rc, ++app_no);
 out:
-	free(rc.held);
-	free(rc.perm_res);
+	free(rc.perm);
+	free(rc.role);
 	free(rc.count);
 	free(rc.touched);
 	free(rc.eligible);
@@ -910,8 +925,13 @@ void check_policy(struct loader *ld)
 			strmap_free(&ck.perm_maps[i]);
 	free(ck.perm_maps);
 	strmap_free(&ck.role_map);
-	strmap_free(&ck.app_map);
-	strmap_free(&ck.user_map);
+	if (!ld->oom && !ld->errors) {
+		ld->principal_maps[0] = ck.app_map;
+		ld->principal_maps[1] = ck.user_map;
+	} else {
+		strmap_free(&ck.app_map);
+		strmap_free(&ck.user_map);
+	}
 	free(ck.resources);
 	free(ck.roles);
 	free(ck.perms);

@@ -400,6 +400,11 @@ static bool copy_secrets(struct compiler *c, const struct ast_principal *p,
 	return ok;
 }
 
+static const char *principal_id(const void *principals, uint32_t i)
+{
+	return ((const struct t_principal *)principals)[i].id;
+}
+
 static bool compile_principals(struct compiler *c, struct ast_principal *list,
                                int k, size_t *role_at)
 {
@@ -408,9 +413,21 @@ static bool compile_principals(struct compiler *c, struct ast_principal *list,
 	uint32_t i = 0;
 	bool ok = true;
 
+	/* The check's map of these ids, when it kept one, has each id in the
+	 * slot this map would give it: take it, and point it at the table's
+	 * copies once they are made. */
+	bool adopt = c->ld->principal_maps[k].slots &&
+	             c->ld->principal_maps[k].count == t->nprincipals[k];
+
 	t->principals[k] = calloc(t->nprincipals[k] + 1, sizeof(*t->principals[k]));
-	if (!t->principals[k] || !strmap_init(&t->principal_map[k], t->nprincipals[k]))
+	if (!t->principals[k])
 		return false;
+	if (adopt) {
+		t->principal_map[k] = c->ld->principal_maps[k];
+		memset(&c->ld->principal_maps[k], 0, sizeof(c->ld->principal_maps[k]));
+	} else if (!strmap_init(&t->principal_map[k], t->nprincipals[k])) {
+		return false;
+	}
 	for (p = list; p && ok; p = p->next, i++) {
 		struct t_principal *tp = &t->principals[k][i];
 		struct ast_ref *ref;
@@ -423,10 +440,12 @@ static bool compile_principals(struct compiler *c, struct ast_principal *list,
 				t->principal_roles[(*role_at)++] = (uint32_t)ref->target;
 		tp->nroles = (uint32_t)(*role_at - tp->roles);
 		ok = ok && copy_secrets(c, p, tp);
-		if (!ok || strmap_put(&t->principal_map[k], tp->id, p->id.len, i) == -2 ||
+		if (!ok || (!adopt && strmap_put(&t->principal_map[k], tp->id, p->id.len, i) == -2) ||
 		    !principal_holds(c, tp))
 			ok = false;
 	}
+	if (ok && adopt)
+		strmap_rekey(&t->principal_map[k], principal_id, t->principals[k]);
 	return ok;
 }
 

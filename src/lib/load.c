@@ -50,6 +50,8 @@ void loader_free(struct loader *ld)
 	free(ld->suppressions);
 	free(ld->empty_includes);
 	module_set_free(&ld->modules);
+	strmap_free(&ld->principal_maps[0]);
+	strmap_free(&ld->principal_maps[1]);
 	arena_free(&ld->arena);
 }
 

@@ -47,6 +47,10 @@ struct loader {
 	struct span *secrets;
 	size_t nsecrets, capsecrets;
 	/* `# writ: ignore[...]` comments, one entry per code (suppress.h). */
+	/* The check's maps of app and user ids to their indexes, kept for the
+	 * compile when the check found no error: the table's maps hold the
+	 * same ids in the same slots (strmap_rekey). */
+	struct strmap principal_maps[2];
 	struct suppression *suppressions;
 	size_t nsuppressions, capsuppressions;
 	/* Includes that added nothing (W021), held until the outermost include

@@ -440,6 +440,16 @@ long strmap_put(struct strmap *m, const char *key, size_t len, uint32_t value)
 	return -1;
 }
 
+void strmap_rekey(struct strmap *m, const char *(*key_of)(const void *arg, uint32_t value),
+                  const void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < m->nslots; i++)
+		if (m->slots[i].value)
+			m->slots[i].key = key_of(arg, m->slots[i].value - 1);
+}
+
 long strmap_get(const struct strmap *m, const char *key, size_t len)
 {
 	uint32_t tag;
