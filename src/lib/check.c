@@ -29,6 +29,12 @@ struct checker {
 	struct strmap role_map;
 	struct strmap app_map, user_map;
 	uint32_t *role_seen;            /* stamp per role, for repeats */
+	/* What each reference to a role reads, by role index and back to back:
+	 * the role nodes and their names lie all over the load's arena, and a
+	 * policy's apps and users name roles hundreds of thousands of times. */
+	char *role_names;               /* the role map's keys */
+	enum ast_kind *role_kind;
+	bool *role_assigned;
 	int64_t now;                    /* time(NULL) once per check, for expiries */
 };
 
@@ -582,16 +588,29 @@ static void check_roles(struct checker *ck)
 	size_t i = 0;
 	long prev;
 
+	size_t bytes = 1, at = 0;
+
+	for (role = ast->roles; role; role = role->next)
+		bytes += role->name.len + 1;
 	ck->roles = calloc(ast->nroles + 1, sizeof(*ck->roles));
 	ck->role_seen = calloc(ast->nroles + 1, sizeof(*ck->role_seen));
-	if (!ck->roles || !ck->role_seen || !strmap_init(&ck->role_map, ast->nroles)) {
+	ck->role_kind = calloc(ast->nroles + 1, sizeof(*ck->role_kind));
+	ck->role_assigned = calloc(ast->nroles + 1, sizeof(*ck->role_assigned));
+	ck->role_names = malloc(bytes);
+	if (!ck->roles || !ck->role_seen || !ck->role_kind || !ck->role_assigned ||
+	    !ck->role_names || !strmap_init(&ck->role_map, ast->nroles)) {
 		oom(ck);
 		return;
 	}
 	for (role = ast->roles; role && !ck->ld->oom; role = role->next, i++) {
+		char *key = ck->role_names + at;
+
+		memcpy(key, role->name.s, role->name.len + 1);
+		at += role->name.len + 1;
 		ck->roles[i] = role;
+		ck->role_kind[i] = role->kind;
 		check_text(ck, &role->name, "role name", false);
-		prev = strmap_put(&ck->role_map, role->name.s, role->name.len, (uint32_t)i);
+		prev = strmap_put(&ck->role_map, key, role->name.len, (uint32_t)i);
 		if (prev == -2) {
 			oom(ck);
 			return;
@@ -689,7 +708,7 @@ static void check_principal_roles(struct checker *ck, struct ast_principal *p,
 			continue;
 		}
 		role = ck->roles[ri];
-		if (role->kind != p->kind) {
+		if (ck->role_kind[ri] != p->kind) {
 			diag_error(ck->ld, &ref->name.sp, E_ROLE_KIND,
 			           "role %s is for %s; %s %s cannot hold it",
 			           q(ck, &role->name), role->kind == AST_APPS ? "apps" : "users",
@@ -706,7 +725,7 @@ static void check_principal_roles(struct checker *ck, struct ast_principal *p,
 		}
 		ck->role_seen[ri] = stamp;
 		ref->target = ri;
-		role->assigned = true;
+		ck->role_assigned[ri] = true;
 	}
 }
 
@@ -762,6 +781,8 @@ static void check_unused(struct checker *ck)
 			diag_warning(ck->ld, &p->name.sp, W_PERM_UNGRANTED,
 			             "no role grants permission %s", q(ck, &p->name));
 	}
+	for (i = 0; i < ast->nroles; i++)
+		ck->roles[i]->assigned = ck->role_assigned[i];
 	for (i = 0; i < ast->nroles; i++)
 		if (ck->roles[i]->valid && !ck->roles[i]->assigned)
 			diag_warning(ck->ld, &ck->roles[i]->name.sp, W_ROLE_UNASSIGNED,
@@ -936,4 +957,7 @@ void check_policy(struct loader *ld)
 	free(ck.roles);
 	free(ck.perms);
 	free(ck.role_seen);
+	free(ck.role_names);
+	free(ck.role_kind);
+	free(ck.role_assigned);
 }
