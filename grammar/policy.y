@@ -99,7 +99,7 @@ issuer_items
 	;
 
 issuer_item
-	: K_TOKEN_TTL word ';'      { parse_set(ps, &ps->issuer->token_ttl, &$2, &@1, "token-ttl", "issuer"); }
+	: K_TOKEN_TTL word ';'      { parse_set(ps, &ps->issuer->token_ttl, &ps->issuer->token_ttl_key, &$2, &@1, "token-ttl", "issuer"); }
 	| K_SIGNING_KEY STRING key_options ';' { parse_signing_key(ps, &$2, $3); }
 	| error ';'                 { yyerrok; }
 	;
@@ -118,9 +118,9 @@ trust_items
 	;
 
 trust_item
-	: K_JWKS STRING ';'         { parse_set(ps, &ps->trust->jwks, &$2, &@1, "jwks", "trust block"); }
-	| K_REFRESH_MIN word ';'    { parse_set(ps, &ps->trust->refresh_min, &$2, &@1, "refresh-min", "trust block"); }
-	| K_REFRESH_MAX word ';'    { parse_set(ps, &ps->trust->refresh_max, &$2, &@1, "refresh-max", "trust block"); }
+	: K_JWKS STRING ';'         { parse_set(ps, &ps->trust->jwks, &ps->trust->jwks_key, &$2, &@1, "jwks", "trust block"); }
+	| K_REFRESH_MIN word ';'    { parse_set(ps, &ps->trust->refresh_min, &ps->trust->refresh_min_key, &$2, &@1, "refresh-min", "trust block"); }
+	| K_REFRESH_MAX word ';'    { parse_set(ps, &ps->trust->refresh_max, &ps->trust->refresh_max_key, &$2, &@1, "refresh-max", "trust block"); }
 	| K_ALGORITHMS name_list ';' { parse_trust_algorithms(ps, $2, &@1); }
 	| error ';'                 { yyerrok; }
 	;
@@ -139,9 +139,9 @@ resource_items
 	;
 
 resource_item
-	: K_NAME STRING ';'         { parse_set(ps, &ps->resource->name, &$2, &@1, "name", "resource"); }
-	| K_DESCRIPTION STRING ';'  { parse_set(ps, &ps->resource->description, &$2, &@1, "description", "resource"); }
-	| K_TOKEN_TTL word ';'      { parse_set(ps, &ps->resource->token_ttl, &$2, &@1, "token-ttl", "resource"); }
+	: K_NAME STRING ';'         { parse_set(ps, &ps->resource->name, &ps->resource->name_key, &$2, &@1, "name", "resource"); }
+	| K_DESCRIPTION STRING ';'  { parse_set(ps, &ps->resource->description, &ps->resource->description_key, &$2, &@1, "description", "resource"); }
+	| K_TOKEN_TTL word ';'      { parse_set(ps, &ps->resource->token_ttl, &ps->resource->token_ttl_key, &$2, &@1, "token-ttl", "resource"); }
 	| K_DEFAULT ';'             { parse_resource_default(ps, &@1); }
 	| K_DEFAULT_SCOPE name_list ';' { parse_resource_default_scope(ps, $2, &@1); }
 	| K_PERMISSION name opt_string ';' { parse_permission(ps, &$2, &$3); }
@@ -189,7 +189,7 @@ role_items
 	;
 
 role_item
-	: K_DESCRIPTION STRING ';'  { parse_set(ps, &ps->role->description, &$2, &@1, "description", "role"); }
+	: K_DESCRIPTION STRING ';'  { parse_set(ps, &ps->role->description, &ps->role->description_key, &$2, &@1, "description", "role"); }
 	| K_GRANT name_list K_ON string_list ';' { parse_grant(ps, $2, $4, &@$); }
 	| error ';'                 { yyerrok; }
 	;
@@ -225,8 +225,8 @@ user_items
 	;
 
 principal_item
-	: K_NAME STRING ';'         { parse_set(ps, &ps->principal->name, &$2, &@1, "name", parse_principal_noun(ps)); }
-	| K_DESCRIPTION STRING ';'  { parse_set(ps, &ps->principal->description, &$2, &@1, "description", parse_principal_noun(ps)); }
+	: K_NAME STRING ';'         { parse_set(ps, &ps->principal->name, &ps->principal->name_key, &$2, &@1, "name", parse_principal_noun(ps)); }
+	| K_DESCRIPTION STRING ';'  { parse_set(ps, &ps->principal->description, &ps->principal->description_key, &$2, &@1, "description", parse_principal_noun(ps)); }
 	| K_ROLES name_list ';'     { parse_roles(ps, $2); }
 	| error ';'                 { yyerrok; }
 	;
@@ -265,8 +265,8 @@ stack_args
 	: %empty
 	| stack_args word           { parse_stack_arg(ps, &$2); }
 	| stack_args STRING         { parse_stack_arg(ps, &$2); }
-	| stack_args '='            { parse_stack_arg(ps, &(struct ast_text){ "=", 1, parse_span(ps, &@2), {0}, false }); }
-	| stack_args ','            { parse_stack_arg(ps, &(struct ast_text){ ",", 1, parse_span(ps, &@2), {0}, false }); }
+	| stack_args '='            { parse_stack_arg(ps, &(struct ast_text){ .s = "=", .len = 1, .sp = parse_span(ps, &@2) }); }
+	| stack_args ','            { parse_stack_arg(ps, &(struct ast_text){ .s = ",", .len = 1, .sp = parse_span(ps, &@2) }); }
 	;
 
 /* current | next | previous, and kid "ID": checked by the semantic pass. */

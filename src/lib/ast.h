@@ -17,12 +17,13 @@ struct span {
 	uint32_t end_line, end_col;
 };
 
-/* A name or string as written, NUL-terminated, never containing NUL. */
+/* A name or string as written, NUL-terminated, never containing NUL. A
+ * setting's keyword span is kept beside it in its block (NAME_key): texts
+ * are the most common thing in the tree, and most are no setting. */
 struct ast_text {
 	const char *s; /* NULL when absent */
 	size_t len;
 	struct span sp;
-	struct span key; /* for a setting: its keyword */
 	bool bad;        /* a string with an error inside (already reported):
 	                    its text is not what was meant, so nothing more is
 	                    said about it */
@@ -76,6 +77,7 @@ struct ast_resource {
 	struct ast_text name;
 	struct ast_text description;
 	struct ast_text token_ttl;
+	struct span name_key, description_key, token_ttl_key, unrouted_key;
 	uint32_t ttl;     /* 0 when not set */
 	struct span default_sp;
 	bool is_default;
@@ -107,6 +109,7 @@ struct ast_role {
 	struct ast_text name;
 	enum ast_kind kind;
 	struct ast_text description;
+	struct span description_key;
 	struct ast_grant *grants, **grants_tail;
 	uint32_t *perm_ids;  /* resolved, sorted, unique; set by the semantic pass */
 	size_t nperm_ids;
@@ -127,6 +130,7 @@ struct ast_principal {
 	struct ast_text id;
 	struct ast_text name;
 	struct ast_text description;
+	struct span name_key, description_key;
 	struct ast_secret *secrets, **secrets_tail;
 	struct ast_ref *roles, **roles_tail;
 	bool has_roles_line;
@@ -177,6 +181,7 @@ struct ast_signing_key {
 struct ast_issuer {
 	struct ast_text url;
 	struct ast_text token_ttl;
+	struct span token_ttl_key;
 	uint32_t ttl;
 	struct ast_signing_key *keys, **keys_tail;
 	struct ast_issuer *next;
@@ -187,6 +192,7 @@ struct ast_issuer {
 struct ast_trust {
 	struct ast_text id;
 	struct ast_text jwks, refresh_min, refresh_max;
+	struct span jwks_key, refresh_min_key, refresh_max_key;
 	struct ast_ref *algorithms;
 	struct span algorithms_sp;
 	/* Set by the semantic pass. */

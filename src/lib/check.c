@@ -30,6 +30,12 @@ struct checker {
 	struct strmap role_map;
 	struct strmap app_map, user_map;
 	uint32_t *role_seen;            /* stamp per role, for repeats */
+	/* What each reference to a role reads, by role index and back to back:
+	 * the role nodes and their names lie all over the load's arena, and a
+	 * policy's apps and users name roles hundreds of thousands of times. */
+	char *role_names;               /* the role map's keys */
+	enum ast_kind *role_kind;
+	bool *role_assigned;
 	int64_t now;                    /* time(NULL) once per check, for expiries */
 };
 
@@ -291,6 +297,7 @@ static void check_trust_refresh(struct checker *ck, struct ast_trust *tr)
 	bool ok = check_duration(ck, &tr->refresh_min, "refresh-min", &tr->rmin) &
 	          check_duration(ck, &tr->refresh_max, "refresh-max", &tr->rmax);
 	const struct ast_text *given = tr->refresh_min.s ? &tr->refresh_min : &tr->refresh_max;
+	const struct span *given_key = tr->refresh_min.s ? &tr->refresh_min_key : &tr->refresh_max_key;
 
 	if (!tr->refresh_min.s)
 		tr->rmin = TRUST_REFRESH_MIN;
@@ -299,7 +306,7 @@ static void check_trust_refresh(struct checker *ck, struct ast_trust *tr)
 	if (!ok || !given->s)
 		return;
 	if (tr->jwks.s && !tr->url) {
-		diag_error(ck->ld, &given->key, E_TRUST,
+		diag_error(ck->ld, given_key, E_TRUST,
 		           "refresh bounds apply to a JWKS URL; this issuer's keys are a file");
 		return;
 	}
@@ -582,16 +589,29 @@ static void check_roles(struct checker *ck)
 	size_t i = 0;
 	long prev;
 
+	size_t bytes = 1, at = 0;
+
+	for (role = ast->roles; role; role = role->next)
+		bytes += role->name.len + 1;
 	ck->roles = calloc(ast->nroles + 1, sizeof(*ck->roles));
 	ck->role_seen = calloc(ast->nroles + 1, sizeof(*ck->role_seen));
-	if (!ck->roles || !ck->role_seen || !strmap_init(&ck->role_map, ast->nroles)) {
+	ck->role_kind = calloc(ast->nroles + 1, sizeof(*ck->role_kind));
+	ck->role_assigned = calloc(ast->nroles + 1, sizeof(*ck->role_assigned));
+	ck->role_names = malloc(bytes);
+	if (!ck->roles || !ck->role_seen || !ck->role_kind || !ck->role_assigned ||
+	    !ck->role_names || !strmap_init(&ck->role_map, ast->nroles)) {
 		oom(ck);
 		return;
 	}
 	for (role = ast->roles; role && !ck->ld->oom; role = role->next, i++) {
+		char *key = ck->role_names + at;
+
+		memcpy(key, role->name.s, role->name.len + 1);
+		at += role->name.len + 1;
 		ck->roles[i] = role;
+		ck->role_kind[i] = role->kind;
 		check_text(ck, &role->name, "role name", false);
-		prev = strmap_put(&ck->role_map, role->name.s, role->name.len, (uint32_t)i);
+		prev = strmap_put(&ck->role_map, key, role->name.len, (uint32_t)i);
 		if (prev == -2) {
 			oom(ck);
 			return;
@@ -694,7 +714,7 @@ static void check_principal_roles(struct checker *ck, struct ast_principal *p,
 			continue;
 		}
 		role = ck->roles[ri];
-		if (role->kind != p->kind) {
+		if (ck->role_kind[ri] != p->kind) {
 			diag_error(ck->ld, &ref->name.sp, E_ROLE_KIND,
 			           "role %s is for %s; %s %s cannot hold it",
 			           q(ck, &role->name), role->kind == AST_APPS ? "apps" : "users",
@@ -711,7 +731,7 @@ static void check_principal_roles(struct checker *ck, struct ast_principal *p,
 		}
 		ck->role_seen[ri] = stamp;
 		ref->target = ri;
-		role->assigned = true;
+		ck->role_assigned[ri] = true;
 	}
 }
 
@@ -768,6 +788,8 @@ static void check_unused(struct checker *ck)
 			             "no role grants permission %s", q(ck, &p->name));
 	}
 	for (i = 0; i < ast->nroles; i++)
+		ck->roles[i]->assigned = ck->role_assigned[i];
+	for (i = 0; i < ast->nroles; i++)
 		if (ck->roles[i]->valid && !ck->roles[i]->assigned)
 			diag_warning(ck->ld, &ck->roles[i]->name.sp, W_ROLE_UNASSIGNED,
 			             "role %s is given to no %s", q(ck, &ck->roles[i]->name),
@@ -780,13 +802,25 @@ static void check_unused(struct checker *ck)
  * an administrative app may well be meant to.
  *
  * The work for an app is proportional to what it holds: a permission counts
- * toward its resource the first time the app holds it (held[] is stamped
+ * toward its resource the first time the app holds it (its held is stamped
  * with the app's number, never cleared), and only the resources the app
  * touched are looked at.
  */
+struct reach_perm {
+	uint32_t held;       /* the app number that holds it */
+	uint32_t resource;   /* its resource index */
+};
+
+/* A role's permission ids, gathered in one array: the role nodes lie
+ * all over the load's arena, and every app reads its roles'. */
+struct reach_role {
+	const uint32_t *ids;
+	size_t n;
+};
+
 struct reach {
-	uint32_t *held;      /* per permission id: the app number that holds it */
-	uint32_t *perm_res;  /* per permission id: its resource index */
+	struct reach_perm *perm; /* per permission id (one cache line, not two) */
+	struct reach_role *role; /* per role index */
 	uint32_t *count;     /* per resource: permissions the app holds */
 	uint32_t *touched;   /* resources the app holds a permission of */
 	bool *eligible;      /* per resource: valid, > 1 permission, all valid */
@@ -807,18 +841,17 @@ static void check_app_reach(struct checker *ck, const struct ast_principal *app,
 	size_t j, ntouched = 0, nall = 0;
 
 	for (ref = app->roles; ref; ref = ref->next) {
-		const struct ast_role *role;
+		const struct reach_role *role;
 		if (ref->target < 0)
 			continue;
-		role = ck->roles[ref->target];
-		for (j = 0; j < role->nperm_ids; j++) {
-			uint32_t id = role->perm_ids[j], ri;
-			if (rc->held[id] == app_no)
+		role = &rc->role[ref->target];
+		for (j = 0; j < role->n; j++) {
+			struct reach_perm *p = &rc->perm[role->ids[j]];
+			if (p->held == app_no)
 				continue;
-			rc->held[id] = app_no;
-			ri = rc->perm_res[id];
-			if (rc->count[ri]++ == 0)
-				rc->touched[ntouched++] = ri;
+			p->held = app_no;
+			if (rc->count[p->resource]++ == 0)
+				rc->touched[ntouched++] = p->resource;
 		}
 	}
 	/* Keep the resources held in full, in resource order, and clear the
@@ -848,13 +881,13 @@ static void check_apps_reach(struct checker *ck)
 
 	if (!nperms)
 		return;
-	rc.held = calloc(nperms, sizeof(*rc.held));
-	rc.perm_res = calloc(nperms, sizeof(*rc.perm_res));
+	rc.perm = calloc(nperms, sizeof(*rc.perm));
+	rc.role = calloc(ck->ld->ast.nroles + 1, sizeof(*rc.role));
 	rc.count = calloc(nres, sizeof(*rc.count));
 	rc.touched = calloc(nres, sizeof(*rc.touched));
 	rc.eligible = calloc(nres, sizeof(*rc.eligible));
 	rc.size = calloc(nres, sizeof(*rc.size));
-	if (!rc.held || !rc.perm_res || !rc.count || !rc.touched || !rc.eligible || !rc.size) {
+	if (!rc.perm || !rc.role || !rc.count || !rc.touched || !rc.eligible || !rc.size) {
 		oom(ck);
 		goto out;
 	}
@@ -862,17 +895,21 @@ static void check_apps_reach(struct checker *ck)
 		const struct ast_resource *r = ck->resources[i];
 		bool all = r->valid && r->nperms > 1;
 		for (p = r->perms; p; p = p->next) {
-			rc.perm_res[p->id] = (uint32_t)i;
+			rc.perm[p->id].resource = (uint32_t)i;
 			rc.size[i]++;
 			all = all && p->valid;
 		}
 		rc.eligible[i] = all;
 	}
+	for (i = 0; i < ck->ld->ast.nroles; i++) {
+		rc.role[i].ids = ck->roles[i]->perm_ids;
+		rc.role[i].n = ck->roles[i]->nperm_ids;
+	}
 	for (app = ck->ld->ast.apps; app; app = app->next)
 		check_app_reach(ck, app, &rc, ++app_no);
 out:
-	free(rc.held);
-	free(rc.perm_res);
+	free(rc.perm);
+	free(rc.role);
 	free(rc.count);
 	free(rc.touched);
 	free(rc.eligible);
@@ -915,10 +952,18 @@ void check_policy(struct loader *ld)
 			strmap_free(&ck.perm_maps[i]);
 	free(ck.perm_maps);
 	strmap_free(&ck.role_map);
-	strmap_free(&ck.app_map);
-	strmap_free(&ck.user_map);
+	if (!ld->oom && !ld->errors) {
+		ld->principal_maps[0] = ck.app_map;
+		ld->principal_maps[1] = ck.user_map;
+	} else {
+		strmap_free(&ck.app_map);
+		strmap_free(&ck.user_map);
+	}
 	free(ck.resources);
 	free(ck.roles);
 	free(ck.perms);
 	free(ck.role_seen);
+	free(ck.role_names);
+	free(ck.role_kind);
+	free(ck.role_assigned);
 }

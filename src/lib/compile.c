@@ -92,7 +92,7 @@ void table_free(struct writ_policy *t)
 struct compiler {
 	struct loader *ld;
 	struct writ_policy *t;
-	uint32_t *scratch; /* permission ids of one principal */
+	uint32_t *scratch; /* per role of one principal: its next hold */
 	size_t nscratch;
 };
 
@@ -313,46 +313,70 @@ static bool compile_roles(struct compiler *c)
 	return ok;
 }
 
-static int id_cmp(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* The union of a principal's roles: one role shares the role's holds. */
+/*
+ * The union of a principal's roles. One role: the principal shares the
+ * role's holds. More: the roles' holds, each list sorted by resource, are
+ * merged, the bitsets of a resource held by several roles or'ed together;
+ * the cost is the holds' size, with no sort of permission ids.
+ */
 static bool principal_holds(struct compiler *c, struct t_principal *tp)
 {
 	struct writ_policy *t = c->t;
 	const uint32_t *roles = t->principal_roles + tp->roles;
-	size_t n = 0, i, j, out;
+	uint32_t *next; /* per role: its next hold to merge */
+	size_t i, w;
 
 	if (tp->nroles == 1) {
 		tp->holds = t->roles[roles[0]].holds;
 		tp->nholds = t->roles[roles[0]].nholds;
 		return true;
 	}
-	for (i = 0; i < tp->nroles; i++)
-		n += t->roles[roles[i]].nperms;
-	if (n > c->nscratch) {
-		uint32_t *p = realloc(c->scratch, n * sizeof(*p));
+	tp->holds = (uint32_t)t->nholds;
+	tp->nholds = 0;
+	if (tp->nroles > c->nscratch) {
+		uint32_t *p = realloc(c->scratch, tp->nroles * sizeof(*p));
 		if (!p)
 			return false;
 		c->scratch = p;
-		c->nscratch = n;
+		c->nscratch = tp->nroles;
 	}
-	n = 0;
-	for (i = 0; i < tp->nroles; i++) {
-		const struct t_role *r = &t->roles[roles[i]];
-		for (j = 0; j < r->nperms; j++)
-			c->scratch[n++] = t->role_perms[r->perms + j];
+	next = c->scratch;
+	for (i = 0; i < tp->nroles; i++)
+		next[i] = t->roles[roles[i]].holds;
+	for (;;) {
+		uint32_t r = UINT32_MAX, bits;
+		size_t words;
+		struct t_hold *h;
+
+		for (i = 0; i < tp->nroles; i++) {
+			const struct t_role *role = &t->roles[roles[i]];
+			if (next[i] < role->holds + role->nholds && t->holds[next[i]].resource < r)
+				r = t->holds[next[i]].resource;
+		}
+		if (r == UINT32_MAX)
+			return true;
+		words = (t->resources[r].perm_count + 63) / 64;
+		/* The arrays may move: the roles' holds are reached by index. */
+		if (!grow((void **)&t->holds, &t->capholds, t->nholds + 1, sizeof(*t->holds)) ||
+		    !grow((void **)&t->bits, &t->capbits, t->nbits + words, sizeof(*t->bits)) ||
+		    t->nbits + words > UINT32_MAX)
+			return false;
+		bits = (uint32_t)t->nbits;
+		memset(t->bits + bits, 0, words * sizeof(*t->bits));
+		for (i = 0; i < tp->nroles; i++) {
+			const struct t_role *role = &t->roles[roles[i]];
+			if (next[i] == role->holds + role->nholds || t->holds[next[i]].resource != r)
+				continue;
+			for (w = 0; w < words; w++)
+				t->bits[bits + w] |= t->bits[t->holds[next[i]].bits + w];
+			next[i]++;
+		}
+		h = &t->holds[t->nholds++];
+		h->resource = r;
+		h->bits = bits;
+		t->nbits += words;
+		tp->nholds++;
 	}
-	if (n > 1) /* qsort(NULL, 0, ...) is undefined */
-		qsort(c->scratch, n, sizeof(*c->scratch), id_cmp);
-	for (i = 0, out = 0; i < n; i++)
-		if (out == 0 || c->scratch[out - 1] != c->scratch[i])
-			c->scratch[out++] = c->scratch[i];
-	return build_holds(c, c->scratch, out, &tp->holds, &tp->nholds);
 }
 
 static bool copy_secrets(struct compiler *c, const struct ast_principal *p,
@@ -376,6 +400,11 @@ static bool copy_secrets(struct compiler *c, const struct ast_principal *p,
 	return ok;
 }
 
+static const char *principal_id(const void *principals, uint32_t i)
+{
+	return ((const struct t_principal *)principals)[i].id;
+}
+
 static bool compile_principals(struct compiler *c, struct ast_principal *list,
                                int k, size_t *role_at)
 {
@@ -384,9 +413,21 @@ static bool compile_principals(struct compiler *c, struct ast_principal *list,
 	uint32_t i = 0;
 	bool ok = true;
 
+	/* The check's map of these ids, when it kept one, has each id in the
+	 * slot this map would give it: take it, and point it at the table's
+	 * copies once they are made. */
+	bool adopt = c->ld->principal_maps[k].slots &&
+	             c->ld->principal_maps[k].count == t->nprincipals[k];
+
 	t->principals[k] = calloc(t->nprincipals[k] + 1, sizeof(*t->principals[k]));
-	if (!t->principals[k] || !strmap_init(&t->principal_map[k], t->nprincipals[k]))
+	if (!t->principals[k])
 		return false;
+	if (adopt) {
+		t->principal_map[k] = c->ld->principal_maps[k];
+		memset(&c->ld->principal_maps[k], 0, sizeof(c->ld->principal_maps[k]));
+	} else if (!strmap_init(&t->principal_map[k], t->nprincipals[k])) {
+		return false;
+	}
 	for (p = list; p && ok; p = p->next, i++) {
 		struct t_principal *tp = &t->principals[k][i];
 		struct ast_ref *ref;
@@ -399,10 +440,12 @@ static bool compile_principals(struct compiler *c, struct ast_principal *list,
 				t->principal_roles[(*role_at)++] = (uint32_t)ref->target;
 		tp->nroles = (uint32_t)(*role_at - tp->roles);
 		ok = ok && copy_secrets(c, p, tp);
-		if (!ok || strmap_put(&t->principal_map[k], tp->id, p->id.len, i) == -2 ||
+		if (!ok || (!adopt && strmap_put(&t->principal_map[k], tp->id, p->id.len, i) == -2) ||
 		    !principal_holds(c, tp))
 			ok = false;
 	}
+	if (ok && adopt)
+		strmap_rekey(&t->principal_map[k], principal_id, t->principals[k]);
 	return ok;
 }
 

@@ -286,6 +286,8 @@ static const char *source_line(struct source *src, uint32_t line, size_t *len)
 {
 	size_t i, n;
 
+	if (!src->text) /* let go of before the compile (loader_drop_texts) */
+		return NULL;
 	if (!src->lines) {
 		n = 1;
 		for (i = 0; i < src->len; i++)
@@ -391,17 +393,26 @@ void diag(struct loader *ld, const struct span *sp, enum writ_severity sev,
 
 void buf_put_quoted(struct buf *b, const char *s, size_t len)
 {
-	size_t i;
+	size_t i, run;
 
 	buf_putc(b, '"');
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\')
+		if (c == '"' || c == '\\') {
 			buf_printf(b, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
+		} else if (c < 0x20 || c == 0x7f) {
 			buf_printf(b, "\\u%04x", c);
-		else
-			buf_putc(b, (char)c);
+		} else {
+			/* The bytes up to the next one to escape, in one append
+			 * (every compiled route's text is quoted here). */
+			for (run = i + 1; run < len; run++) {
+				c = (unsigned char)s[run];
+				if (c == '"' || c == '\\' || c < 0x20 || c == 0x7f)
+					break;
+			}
+			buf_append(b, s + i, run - i);
+			i = run - 1;
+		}
 	}
 	buf_putc(b, '"');
 }

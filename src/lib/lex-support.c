@@ -40,6 +40,32 @@ static void *ps_alloc(struct parse_state *ps, size_t size)
 
 /* ---- scanner ---- */
 
+/* Called for every token: a switch, not strchr(). */
+static bool is_blank_or_comment(char c)
+{
+	switch (c) {
+	case ' ':
+	case '\t':
+	case '\r':
+	case '\n':
+	case '#':
+		return true;
+	}
+	return false;
+}
+
+static bool is_punctuation(char c)
+{
+	switch (c) {
+	case '{':
+	case '}':
+	case ';':
+	case ',':
+		return true;
+	}
+	return false;
+}
+
 void lex_advance(struct parse_state *ps, POLICY_YYLTYPE *loc, const char *text,
                  size_t len)
 {
@@ -60,11 +86,11 @@ void lex_advance(struct parse_state *ps, POLICY_YYLTYPE *loc, const char *text,
 	ps->tok_text = text;
 	ps->tok_len = len;
 	/* Blanks and comments are not tokens; their start tells them apart. */
-	if (len && !strchr(" \t\r\n#", text[0])) {
+	if (len && !is_blank_or_comment(text[0])) {
 		ps->end_line = ps->line;
 		ps->end_col = ps->col;
 		ps->before_last = ps->last;
-		ps->last = len == 1 && strchr("{};,", text[0]) ? text[0] : 'w';
+		ps->last = len == 1 && is_punctuation(text[0]) ? text[0] : 'w';
 	}
 }
 
@@ -353,18 +379,18 @@ static void duplicate_setting(struct parse_state *ps, const struct span *again,
 	diag_note(ps->ld, first, "first set here");
 }
 
-void parse_set(struct parse_state *ps, struct ast_text *field,
+void parse_set(struct parse_state *ps, struct ast_text *field, struct span *key,
                const struct ast_text *value, const POLICY_YYLTYPE *kw,
                const char *what, const char *block)
 {
 	struct span sp = span_of(ps, kw);
 
 	if (field->s) {
-		duplicate_setting(ps, &sp, &field->key, what, block);
+		duplicate_setting(ps, &sp, key, what, block);
 		return;
 	}
 	*field = *value;
-	field->key = sp;
+	*key = sp;
 }
 
 void parse_trust_begin(struct parse_state *ps, const struct ast_text *id)
@@ -464,7 +490,7 @@ void parse_route(struct parse_state *ps, struct ast_ref *methods,
 void parse_unrouted(struct parse_state *ps, const struct ast_text *value,
                     const POLICY_YYLTYPE *kw)
 {
-	parse_set(ps, &ps->resource->unrouted, value, kw, "unrouted", "resource");
+	parse_set(ps, &ps->resource->unrouted, &ps->resource->unrouted_key, value, kw, "unrouted", "resource");
 }
 
 void parse_role_begin(struct parse_state *ps, const struct ast_text *name,

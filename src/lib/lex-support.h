@@ -70,7 +70,8 @@ const char *parse_principal_noun(const struct parse_state *ps);
 void parse_secret(struct parse_state *ps, const struct ast_text *hash,
                   const struct ast_text *expires);
 void parse_roles(struct parse_state *ps, struct ast_ref *roles);
-void parse_set(struct parse_state *ps, struct ast_text *field,
+/* Set a block's setting once: field, and key the span of its keyword. */
+void parse_set(struct parse_state *ps, struct ast_text *field, struct span *key,
                const struct ast_text *value, const POLICY_YYLTYPE *kw,
                const char *what, const char *block);
 struct span parse_span(struct parse_state *ps, const POLICY_YYLTYPE *loc);

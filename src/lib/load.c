@@ -50,7 +50,23 @@ void loader_free(struct loader *ld)
 	free(ld->suppressions);
 	free(ld->empty_includes);
 	module_set_free(&ld->modules);
+	strmap_free(&ld->principal_maps[0]);
+	strmap_free(&ld->principal_maps[1]);
 	arena_free(&ld->arena);
+}
+
+void loader_drop_texts(struct loader *ld)
+{
+	size_t i;
+
+	for (i = 0; i < ld->nsources; i++) {
+		free(ld->sources[i].text);
+		free(ld->sources[i].lines);
+		ld->sources[i].text = NULL;
+		ld->sources[i].lines = NULL;
+		ld->sources[i].len = 0;
+		ld->sources[i].nlines = 0;
+	}
 }
 
 void loader_add_secret(struct loader *ld, const struct span *sp)
@@ -151,6 +167,19 @@ static bool check_text(struct loader *ld, uint32_t file)
 	if (src->len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
 		i = 3;
 	while (i < src->len) {
+		/* Printable ASCII and line ends, most of any policy, go by
+		 * without a decode. */
+		if (s[i] >= 0x20 && s[i] < 0x7f) {
+			col++;
+			i++;
+			continue;
+		}
+		if (s[i] == '\n') {
+			line++;
+			col = 1;
+			i++;
+			continue;
+		}
 		n = utf8_decode(s + i, src->len - i, &cp);
 		if (n == 0 || cp == 0 || (cp < 0x20 && cp != '\t' && cp != '\n' &&
 		                          cp != '\r') || cp == 0x7f) {
@@ -472,7 +501,7 @@ void loader_read_buffer(struct loader *ld, const char *name, const char *data,
 
 int policy_yylex_init_extra(struct parse_state *extra, void **scanner);
 int policy_yylex_destroy(void *scanner);
-void *policy_yy_scan_bytes(const char *bytes, int len, void *scanner);
+void *policy_yy_scan_buffer(char *base, size_t size, void *scanner);
 int policy_yyparse(void *scanner, struct parse_state *ps);
 
 char *loader_relative_path(const char *file, const char *name)
@@ -550,7 +579,8 @@ void parse_source(struct loader *ld, uint32_t file, struct include_frame *stack,
 	struct source *src = &ld->sources[file];
 	void *scanner = NULL;
 	jmp_buf unwind;
-	char *including;
+	char *including, *copy;
+	size_t n;
 	/* A UTF-8 byte order mark is not part of the text. */
 	const size_t skip = src->len >= 3 && memcmp(src->text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
 
@@ -568,16 +598,28 @@ void parse_source(struct loader *ld, uint32_t file, struct include_frame *stack,
 		ld->oom = true;
 		return;
 	}
+	/* The scanner works on its own copy: flex writes into the buffer it
+	 * scans, and diagnostics quote the source while it runs. One memcpy
+	 * (yy_scan_bytes would copy a byte at a time), ended by the two NULs
+	 * flex wants. */
+	n = src->len - skip;
+	copy = n <= INT_MAX ? malloc(n + 2) : NULL;
+	if (!copy) {
+		policy_yylex_destroy(scanner);
+		ld->oom = true;
+		return;
+	}
+	memcpy(copy, src->text + skip, n);
+	copy[n] = '\0';
+	copy[n + 1] = '\0';
 	if (setjmp(unwind) == 0) {
-		/* The scanner works on its own copy: flex writes into the buffer it
-		 * scans, and diagnostics quote the source while it runs. */
-		if (src->len - skip > INT_MAX ||
-		    !policy_yy_scan_bytes(src->text + skip, (int)(src->len - skip), scanner))
+		if (!policy_yy_scan_buffer(copy, n + 2, scanner))
 			ld->oom = true;
 		else if (policy_yyparse(scanner, &ps) == 2)
 			ld->oom = true;
 	}
 	policy_yylex_destroy(scanner);
+	free(copy);
 	buf_free(&ps.str);
 	if (ld->oom)
 		return;

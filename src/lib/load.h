@@ -47,6 +47,10 @@ struct loader {
 	struct span *secrets;
 	size_t nsecrets, capsecrets;
 	/* `# writ: ignore[...]` comments, one entry per code (suppress.h). */
+	/* The check's maps of app and user ids to their indexes, kept for the
+	 * compile when the check found no error: the table's maps hold the
+	 * same ids in the same slots (strmap_rekey). */
+	struct strmap principal_maps[2];
 	struct suppression *suppressions;
 	size_t nsuppressions, capsuppressions;
 	/* Includes that added nothing (W021), held until the outermost include
@@ -62,6 +66,10 @@ struct loader {
 void loader_add_secret(struct loader *ld, const struct span *sp);
 
 void loader_init(struct loader *ld, writ_diagnostics *diags);
+/* Free the sources' texts once nothing will quote them: the compile only
+ * reads the syntax tree, and a large policy's text is a large part of the
+ * load's peak memory. Diagnostics made later carry no source line. */
+void loader_drop_texts(struct loader *ld);
 void loader_free(struct loader *ld);
 
 /* Read a path named by the caller, or by an include (from != NULL). */

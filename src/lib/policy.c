@@ -60,8 +60,10 @@ static int finish_load(struct loader *ld, writ_diagnostics *diags,
 		rc = WRIT_ENOMEM;
 	else if (ld->errors > 0)
 		rc = ld->io_error ? WRIT_EIO : WRIT_EPOLICY;
-	else
+	else {
+		loader_drop_texts(ld);
 		rc = compile_policy(ld, out);
+	}
 	diagnostics_sort(diags, first_diag, ld->sources);
 	diagnostics_redact(diags, first_diag, ld->secrets, ld->nsecrets);
 	loader_free(ld);

@@ -71,8 +71,68 @@ static char *route_line_text(struct writ_policy *t, const struct ast_route *rt)
 	return s;
 }
 
-static bool compile_route(struct writ_policy *t, const struct ast_resource *r,
-                          const struct ast_route *rt, struct t_route *out, uint32_t order)
+/*
+ * The methods routes name, each kept once in the table: a policy has a
+ * handful of distinct methods and hundreds of thousands of routes.
+ */
+enum { ROUTE_METHODS_KEPT = 32 };
+
+struct method_set {
+	const char *s[ROUTE_METHODS_KEPT];
+	size_t len[ROUTE_METHODS_KEPT];
+	size_t n;
+};
+
+static const char *keep_method(struct writ_policy *t, struct method_set *ms,
+                               const struct ast_text *m)
+{
+	const char *s;
+	size_t i;
+
+	for (i = 0; i < ms->n; i++)
+		if (ms->len[i] == m->len && memcmp(ms->s[i], m->s, m->len) == 0)
+			return ms->s[i];
+	s = arena_strndup(&t->strings, m->s, m->len);
+	if (s && ms->n < ROUTE_METHODS_KEPT) {
+		ms->s[ms->n] = s;
+		ms->len[ms->n++] = m->len;
+	}
+	return s;
+}
+
+/*
+ * The segments' strings: one copy of the template, each segment ended by a
+ * NUL written over the '/' or '}' after it. Every segment of a checked
+ * route lies inside its template (check_route.c).
+ */
+static bool copy_segments(struct writ_policy *t, const struct ast_route *rt,
+                          struct ast_seg *segs)
+{
+	char *copy = arena_strndup(&t->strings, rt->tmpl.s, rt->tmpl.len);
+	size_t i;
+
+	if (!copy)
+		return false;
+	for (i = 0; i < rt->nsegs; i++) {
+		const struct ast_seg *sg = &rt->segs[i];
+		size_t at = (size_t)(sg->s - rt->tmpl.s);
+
+		segs[i] = *sg;
+		if (sg->s < rt->tmpl.s || at > rt->tmpl.len || sg->len > rt->tmpl.len - at)
+			segs[i].s = arena_strndup(&t->strings, sg->s, sg->len);
+		else {
+			copy[at + sg->len] = '\0';
+			segs[i].s = copy + at;
+		}
+		if (!segs[i].s)
+			return false;
+	}
+	return true;
+}
+
+static bool compile_route(struct writ_policy *t, struct method_set *ms,
+                          const struct ast_resource *r, const struct ast_route *rt,
+                          struct t_route *out, uint32_t order)
 {
 	struct ast_seg *segs;
 	const char **methods = NULL;
@@ -81,20 +141,14 @@ static bool compile_route(struct writ_policy *t, const struct ast_resource *r,
 	size_t i = 0;
 
 	segs = arena_alloc(&t->strings, (rt->nsegs ? rt->nsegs : 1) * sizeof(*segs));
-	if (!segs)
+	if (!segs || !copy_segments(t, rt, segs))
 		return false;
-	for (i = 0; i < rt->nsegs; i++) {
-		segs[i] = rt->segs[i];
-		segs[i].s = arena_strndup(&t->strings, rt->segs[i].s, rt->segs[i].len);
-		if (!segs[i].s)
-			return false;
-	}
 	if (rt->nmethods) {
 		methods = arena_alloc(&t->strings, rt->nmethods * sizeof(*methods));
 		if (!methods)
 			return false;
 		for (m = rt->methods, i = 0; m; m = m->next, i++)
-			if (!(methods[i] = arena_strndup(&t->strings, m->name.s, m->name.len)))
+			if (!(methods[i] = keep_method(t, ms, &m->name)))
 				return false;
 	}
 	for (m = rt->perms, i = 0; m; m = m->next)
@@ -122,6 +176,7 @@ bool routes_compile(struct loader *ld, struct writ_policy *t)
 {
 	const struct ast_resource *r;
 	const struct ast_route *rt;
+	struct method_set ms = { .n = 0 };
 	size_t total = 0;
 	uint32_t ri = 0;
 
@@ -139,7 +194,7 @@ bool routes_compile(struct loader *ld, struct writ_policy *t)
 		tr->routes = t->nroutes;
 		tr->unrouted_token = r->unrouted_token;
 		for (rt = r->routes; rt; rt = rt->next, order++)
-			if (!compile_route(t, r, rt, &t->routes[t->nroutes++], order))
+			if (!compile_route(t, &ms, r, rt, &t->routes[t->nroutes++], order))
 				return false;
 		tr->nroutes = order;
 		if (order > 1)

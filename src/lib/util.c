@@ -35,16 +35,28 @@ void arena_free(struct arena *a)
 	arena_init(a);
 }
 
-void *arena_alloc(struct arena *a, size_t size)
+/*
+ * Objects are aligned for the widest type the syntax tree and the table
+ * hold (pointers, size_t, int64_t), not for max_align_t: nothing in an
+ * arena is a long double, and 16-byte alignment costs a node of 40 bytes
+ * another 8. Strings need no alignment at all.
+ */
+enum { ARENA_ALIGN = 8 };
+_Static_assert(_Alignof(uint64_t) <= ARENA_ALIGN && _Alignof(void *) <= ARENA_ALIGN &&
+                       _Alignof(size_t) <= ARENA_ALIGN,
+               "arena objects are aligned to 8 bytes");
+
+/* size bytes aligned to align (a power of two, at most ARENA_ALIGN), not
+ * zeroed. */
+static void *arena_take(struct arena *a, size_t size, size_t align)
 {
-	const size_t align = sizeof(max_align_t);
-	size_t need = (size + align - 1) & ~(align - 1);
+	size_t at = (a->used + align - 1) & ~(align - 1);
 	void *p;
 
-	if (need < size)
+	if (size > SIZE_MAX - ARENA_ALIGN)
 		return NULL;
-	if (!a->head || a->avail - a->used < need) {
-		size_t cap = need > ARENA_CHUNK / 4 ? need : ARENA_CHUNK;
+	if (!a->head || at > a->avail || a->avail - at < size) {
+		size_t cap = size > ARENA_CHUNK / 4 ? size : ARENA_CHUNK;
 		struct arena_chunk *c;
 
 		if (cap > SIZE_MAX - sizeof(*c))
@@ -52,21 +64,28 @@ void *arena_alloc(struct arena *a, size_t size)
 		c = malloc(sizeof(*c) + cap);
 		if (!c)
 			return NULL;
-		if (cap == need && a->head) {
+		if (cap == size && a->head) {
 			/* A large block: keep the current chunk for small ones. */
 			c->next = a->head->next;
 			a->head->next = c;
-			memset(c->data, 0, need);
 			return c->data;
 		}
 		c->next = a->head;
 		a->head = c;
-		a->used = 0;
 		a->avail = cap;
+		at = 0;
 	}
-	p = (char *)a->head->data + a->used;
-	a->used += need;
-	memset(p, 0, need);
+	p = (char *)a->head->data + at;
+	a->used = at + size;
+	return p;
+}
+
+void *arena_alloc(struct arena *a, size_t size)
+{
+	void *p = arena_take(a, size, ARENA_ALIGN);
+
+	if (p)
+		memset(p, 0, size);
 	return p;
 }
 
@@ -76,7 +95,7 @@ char *arena_strndup(struct arena *a, const char *s, size_t len)
 
 	if (len == SIZE_MAX)
 		return NULL;
-	p = arena_alloc(a, len + 1);
+	p = arena_take(a, len + 1, 1);
 	if (!p)
 		return NULL;
 	memcpy(p, s, len);
@@ -425,6 +444,16 @@ long strmap_put(struct strmap *m, const char *key, size_t len, uint32_t value)
 	s->value = value + 1;
 	m->count++;
 	return -1;
+}
+
+void strmap_rekey(struct strmap *m, const char *(*key_of)(const void *arg, uint32_t value),
+                  const void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < m->nslots; i++)
+		if (m->slots[i].value)
+			m->slots[i].key = key_of(arg, m->slots[i].value - 1);
 }
 
 long strmap_get(const struct strmap *m, const char *key, size_t len)

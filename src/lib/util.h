@@ -24,7 +24,8 @@ struct arena {
 
 void arena_init(struct arena *a);
 void arena_free(struct arena *a);
-/* size bytes aligned for any object, zeroed; NULL when out of memory. */
+/* size bytes aligned for pointers and 64-bit integers (not for long
+ * double), zeroed; NULL when out of memory. */
 void *arena_alloc(struct arena *a, size_t size);
 /* A NUL-terminated copy of s[0..len); NULL when out of memory. */
 char *arena_strndup(struct arena *a, const char *s, size_t len);
@@ -108,6 +109,13 @@ void strmap_free(struct strmap *m);
 long strmap_put(struct strmap *m, const char *key, size_t len, uint32_t value);
 /* The value for key, or -1. */
 long strmap_get(const struct strmap *m, const char *key, size_t len);
+/*
+ * Point every key at another copy of the same bytes: key_of(arg, value)
+ * for the key stored with value. The slots stay where they are, so a map
+ * built over one copy of the names serves another without a new probe.
+ */
+void strmap_rekey(struct strmap *m, const char *(*key_of)(const void *arg, uint32_t value),
+                  const void *arg);
 
 /* The value of a hexadecimal digit in either case, or -1. */
 static inline int hex_digit_value(unsigned char c)
