@@ -44,7 +44,7 @@ static const char *snapshot_path(void)
 	if (snapshot_file[0])
 		return snapshot_file;
 	snprintf(snapshot_dir, sizeof(snapshot_dir), "%s/writ-fuzz-snapshot-XXXXXX",
-	         tmp && tmp[0] ? tmp : "/tmp");
+	         tmp && tmp[0] ? tmp : P_tmpdir);
 	if (!mkdtemp(snapshot_dir))
 		fuzz_setup_failed("a private directory for the snapshot file");
 	snprintf(snapshot_file, sizeof(snapshot_file), "%s/policy.wdt", snapshot_dir);
