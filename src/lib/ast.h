@@ -166,6 +166,7 @@ struct ast_stack {
 	struct ast_stack_line *lines, **lines_tail;
 	size_t nlines;
 	int facility_id;             /* set by the semantic pass; 0 if invalid */
+	bool nesting_bad;            /* set by the semantic pass: it cannot be flattened */
 	struct ast_stack *next;
 };
 

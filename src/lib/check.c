@@ -294,8 +294,10 @@ static void check_trust_jwks(struct checker *ck, struct ast_trust *tr)
 
 static void check_trust_refresh(struct checker *ck, struct ast_trust *tr)
 {
-	bool ok = check_duration(ck, &tr->refresh_min, "refresh-min", &tr->rmin) &
-	          check_duration(ck, &tr->refresh_max, "refresh-max", &tr->rmax);
+	/* Both checked, so that one run reports both. */
+	bool min_ok = check_duration(ck, &tr->refresh_min, "refresh-min", &tr->rmin);
+	bool max_ok = check_duration(ck, &tr->refresh_max, "refresh-max", &tr->rmax);
+	bool ok = min_ok && max_ok;
 	const struct ast_text *given = tr->refresh_min.s ? &tr->refresh_min : &tr->refresh_max;
 	const struct span *given_key = tr->refresh_min.s ? &tr->refresh_min_key : &tr->refresh_max_key;
 

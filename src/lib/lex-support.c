@@ -611,9 +611,8 @@ void parse_stack_line(struct parse_state *ps, const struct ast_text *control,
 		l->control = *control;
 	l->sp = span_of(ps, loc);
 	l->actions_tail = &l->actions;
-	*ps->cur_stack->lines_tail = l;
-	ps->cur_stack->lines_tail = &l->next;
-	ps->cur_stack->nlines++;
+	/* Joined to its stack once whole (parse_stack_module): a line that a
+	 * syntax error cuts short has no module, and is left out. */
 	ps->cur_line = l;
 }
 
@@ -631,9 +630,16 @@ void parse_stack_action(struct parse_state *ps, const struct ast_text *value,
 
 void parse_stack_module(struct parse_state *ps, const struct ast_text *module)
 {
+	struct ast_stack_line *l = ps->cur_line;
+
 	/* Runs when the whole line has been read. */
-	if (ps->cur_line)
-		ps->cur_line->module = *module;
+	if (!l)
+		return;
+	l->module = *module;
+	*ps->cur_stack->lines_tail = l;
+	ps->cur_stack->lines_tail = &l->next;
+	ps->cur_stack->nlines++;
+	ps->cur_line = NULL;
 }
 
 /* Pieces that touch (no blank between) make one argument, as PAM reads

@@ -314,11 +314,14 @@ static void check_line(struct loader *ld, const struct ast_stack *st,
 /*
  * Include and substack chains: no cycle, at most STACK_MAX_DEPTH stacks
  * deep and STACK_MAX_LEVEL substacks deep (the dispatcher keeps one saved
- * state per level). Each offending line is reported once.
+ * state per level). Each offending line is reported once. *walked counts
+ * the lines visited: past STACK_MAX_LINES the walk stops and returns false
+ * for the caller to report, since a few stacks that each include the next
+ * several times would otherwise expand without bound.
  */
 static bool check_nesting(struct loader *ld, const struct ast_stack *st,
                           const struct ast_stack **path, int depth, int level,
-                          struct ast_stack_line *via)
+                          struct ast_stack_line *via, size_t *walked)
 {
 	struct ast_stack_line *l;
 	const char *problem = NULL;
@@ -350,11 +353,13 @@ static bool check_nesting(struct loader *ld, const struct ast_stack *st,
 	for (l = st->lines; l; l = l->next) {
 		const char *c = l->control.s;
 		const struct ast_stack *target;
+		if (++*walked > STACK_MAX_LINES)
+			return false;
 		if (!c || (strcmp(c, "include") != 0 && strcmp(c, "substack") != 0))
 			continue;
 		target = find_named(ld, l->module.s);
 		if (target && !check_nesting(ld, target, path, depth + 1,
-		                             level + (c[0] == 's' ? 1 : 0), l))
+		                             level + (c[0] == 's' ? 1 : 0), l, walked))
 			return false;
 	}
 	return true;
@@ -573,14 +578,20 @@ void check_stacks(struct loader *ld)
 		}
 	}
 	for (st = ld->ast.stacks; st && !ld->oom; st = st->next) {
+		size_t walked = 0;
 		for (l = st->lines; l; l = l->next)
 			check_line(ld, st, l);
-		check_nesting(ld, st, path, 0, 0, NULL);
+		st->nesting_bad = !check_nesting(ld, st, path, 0, 0, NULL, &walked);
+		if (walked > STACK_MAX_LINES)
+			diag_error(ld, &st->sp, E_STACK_CYCLE,
+			           "the stack expands to more than %d lines through its includes and "
+			           "substacks", STACK_MAX_LINES);
 	}
-	/* Jumps, on each stack that runs (named ones run where they are used). */
+	/* Jumps, on each stack that runs (named ones run where they are used)
+	 * and can be flattened. */
 	for (st = ld->ast.stacks; st && !ld->oom; st = st->next) {
 		struct units u = { 0 };
-		if (st->name.s || !st->facility_id)
+		if (st->name.s || !st->facility_id || st->nesting_bad)
 			continue;
 		dry_flatten(ld, st, 0, 0, &u);
 		if (u.oom)

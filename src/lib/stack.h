@@ -17,6 +17,7 @@
 #define STACK_RESULTS 4      /* enum writ_module_result */
 #define STACK_MAX_LEVEL 8    /* substack nesting */
 #define STACK_MAX_DEPTH 16   /* include and substack nesting together */
+#define STACK_MAX_LINES 4096 /* lines of a stack with its includes and substacks */
 
 /* Actions; a positive value is a jump over that many lines. */
 enum {
