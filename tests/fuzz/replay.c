@@ -16,9 +16,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fuzz.h"
+
+/* An input that takes longer than this has hung (a fixed hang come back):
+ * the replay fails, naming it, instead of stopping make check. Generous,
+ * as valgrind (make check-valgrind) runs these about fifty times slower
+ * than libFuzzer's -timeout=10 allows. */
+#define INPUT_SECONDS 300
+
+static const char *current;
+
+static void hung(int sig)
+{
+	static const char msg[] = "replay: this input took longer than the time limit: ";
+
+	(void)sig;
+	(void)!write(2, msg, sizeof(msg) - 1);
+	(void)!write(2, current, strlen(current));
+	(void)!write(2, "\n", 1);
+	_exit(1);
+}
 
 static unsigned char *read_input(const char *path, size_t *len)
 {
@@ -68,7 +89,10 @@ static bool replay_file(const char *path)
 		fprintf(stderr, "cannot read %s: %s\n", path, strerror(errno));
 		return false;
 	}
+	current = path;
+	alarm(INPUT_SECONDS);
 	LLVMFuzzerTestOneInput(data, len);
+	alarm(0);
 	free(data);
 	return true;
 }
@@ -131,6 +155,7 @@ int main(int argc, char **argv)
 	struct stat st;
 	int i;
 
+	signal(SIGALRM, hung);
 	if (argc > 1) {
 		for (i = 1; i < argc; i++) {
 			bool ok = stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)
