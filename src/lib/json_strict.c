@@ -95,7 +95,11 @@ json_t *json_strict_object(const char *buf, size_t len, char *why, size_t whylen
 		return NULL;
 	}
 	/* Without JSON_DISABLE_EOF_CHECK jansson refuses anything after the
-	 * value; without JSON_ALLOW_NUL it refuses \u0000 in strings. */
+	 * value; without JSON_ALLOW_NUL it refuses \u0000 in strings.
+	 * Not yet handled: jansson 2.14's scanner does not check the growth
+	 * of the buffer it keeps a token's text in, so an allocation failing
+	 * there drops that byte and the parse goes on (tests/unit/
+	 * test_alloc_fail.c saw a kid and an aud come back one byte short). */
 	v = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &err);
 	if (!v) {
 		if (json_error_code(&err) == json_error_duplicate_key)
@@ -110,4 +114,26 @@ json_t *json_strict_object(const char *buf, size_t len, char *why, size_t whylen
 		return NULL;
 	}
 	return v;
+}
+
+/* Every write lands in a buffer whose failure stays recorded, so that a
+ * write whose error jansson drops still spoils the result. */
+static int text_append(const char *s, size_t n, void *arg)
+{
+	struct buf *b = arg;
+
+	buf_append(b, s, n);
+	return b->oom ? -1 : 0;
+}
+
+char *json_text(const json_t *v, size_t flags)
+{
+	struct buf b;
+
+	buf_init(&b);
+	if (json_dump_callback(v, text_append, &b, flags) != 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_steal(&b);
 }

@@ -472,7 +472,7 @@ void loader_read_buffer(struct loader *ld, const char *name, const char *data,
 
 int policy_yylex_init_extra(struct parse_state *extra, void **scanner);
 int policy_yylex_destroy(void *scanner);
-void *policy_yy_scan_bytes(const char *bytes, int len, void *scanner);
+void *policy_scan_source(char *base, size_t size, void *scanner);
 int policy_yyparse(void *scanner, struct parse_state *ps);
 
 char *loader_relative_path(const char *file, const char *name)
@@ -549,6 +549,8 @@ void parse_source(struct loader *ld, uint32_t file, struct include_frame *stack,
 	struct parse_include *inc;
 	struct source *src = &ld->sources[file];
 	void *scanner = NULL;
+	/* Set before the scanner can unwind, freed after it is destroyed. */
+	char *volatile copy = NULL;
 	jmp_buf unwind;
 	char *including;
 	/* A UTF-8 byte order mark is not part of the text. */
@@ -569,15 +571,25 @@ void parse_source(struct loader *ld, uint32_t file, struct include_frame *stack,
 		return;
 	}
 	if (setjmp(unwind) == 0) {
-		/* The scanner works on its own copy: flex writes into the buffer it
-		 * scans, and diagnostics quote the source while it runs. */
-		if (src->len - skip > INT_MAX ||
-		    !policy_yy_scan_bytes(src->text + skip, (int)(src->len - skip), scanner))
+		/* The scanner works on a copy of ours: flex writes into the buffer
+		 * it scans, and diagnostics quote the source while it runs. Not
+		 * yy_scan_bytes(): its copy leaks when its next allocation fails.
+		 * The scanner wants two NULs after the text. */
+		size_t n = src->len - skip;
+
+		copy = n <= INT_MAX - 2 ? malloc(n + 2) : NULL;
+		if (copy) {
+			if (n > 0)
+				memcpy(copy, src->text + skip, n);
+			copy[n] = copy[n + 1] = '\0';
+		}
+		if (!copy || !policy_scan_source(copy, n + 2, scanner))
 			ld->oom = true;
 		else if (policy_yyparse(scanner, &ps) == 2)
 			ld->oom = true;
 	}
 	policy_yylex_destroy(scanner);
+	free(copy);
 	buf_free(&ps.str);
 	if (ld->oom)
 		return;
