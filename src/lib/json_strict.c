@@ -1,7 +1,10 @@
 /* json_strict.c: strict JSON objects for JOSE (json_strict.h). */
 #include "config.h"
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "json_strict.h"
@@ -71,10 +74,62 @@ static void duplicate_message(const json_error_t *err, char *why, size_t whylen)
 	snprintf(why, whylen, "duplicate member %.*s", (int)(n > 64 ? 64 : n), near);
 }
 
+/*
+ * buf[0..len) parsed as the second element of ["<len zeros>", TEXT]: the
+ * value; NULL, *oom false, when that is not exactly one object or array
+ * (the caller parses the text alone to say why); NULL, *oom true, when
+ * memory ran out.
+ *
+ * jansson (2.14) keeps each token's text in one buffer that grows as long
+ * tokens come, and does not check that growth: when an allocation fails
+ * there, that byte is left out and the parse goes on, so a string or a
+ * number can come back a byte short with no error (tests/unit/
+ * test_alloc_fail.c saw a kid and an aud that way). The buffer never
+ * shrinks within a parse, so a first token as long as the whole text
+ * makes it grow, if ever, before any byte of the text is read: when that
+ * token comes back whole, no byte after it can be lost.
+ */
+static json_t *load_whole(const char *buf, size_t len, bool *oom)
+{
+	json_t *all, *pad, *v = NULL;
+	size_t n = 2 * len + 6;
+	json_error_t err;
+	char *text;
+
+	*oom = true;
+	text = len < (SIZE_MAX - 6) / 2 ? malloc(n) : NULL;
+	if (!text)
+		return NULL;
+	text[0] = '[';
+	text[1] = '"';
+	memset(text + 2, '0', len);
+	memcpy(text + len + 2, "\",", 2);
+	memcpy(text + len + 4, buf, len);
+	text[n - 2] = ']';
+	text[n - 1] = '\0';
+	all = json_loadb(text, n - 1, JSON_REJECT_DUPLICATES, &err);
+	free(text);
+	pad = json_array_get(all, 0);
+	if ((!all && json_error_code(&err) == json_error_out_of_memory) ||
+	    (all && (!json_is_string(pad) || json_string_length(pad) != len))) {
+		json_decref(all);
+		return NULL;
+	}
+	*oom = false;
+	v = json_array_get(all, 1);
+	if (json_array_size(all) == 2 && (json_is_object(v) || json_is_array(v)))
+		json_incref(v);
+	else
+		v = NULL;
+	json_decref(all);
+	return v;
+}
+
 json_t *json_strict_object(const char *buf, size_t len, char *why, size_t whylen)
 {
 	json_error_t err;
 	const char *problem;
+	bool oom;
 	json_t *v;
 
 	if (len == 0) {
@@ -94,13 +149,23 @@ json_t *json_strict_object(const char *buf, size_t len, char *why, size_t whylen
 		         JSON_STRICT_MAX_DEPTH);
 		return NULL;
 	}
+	v = load_whole(buf, len, &oom);
+	if (oom) {
+		snprintf(why, whylen, "out of memory");
+		return NULL;
+	}
 	/* Without JSON_DISABLE_EOF_CHECK jansson refuses anything after the
-	 * value; without JSON_ALLOW_NUL it refuses \u0000 in strings.
-	 * Not yet handled: jansson 2.14's scanner does not check the growth
-	 * of the buffer it keeps a token's text in, so an allocation failing
-	 * there drops that byte and the parse goes on (tests/unit/
-	 * test_alloc_fail.c saw a kid and an aud come back one byte short). */
-	v = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &err);
+	 * value; without JSON_ALLOW_NUL it refuses \u0000 in strings. The
+	 * text is parsed alone again only to say what is wrong with it. */
+	if (!v) {
+		v = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &err);
+		if (v) {
+			/* Whole alone, not whole padded: memory ran out. */
+			json_decref(v);
+			snprintf(why, whylen, "out of memory");
+			return NULL;
+		}
+	}
 	if (!v) {
 		if (json_error_code(&err) == json_error_duplicate_key)
 			duplicate_message(&err, why, whylen);
