@@ -74,25 +74,59 @@ static void duplicate_message(const json_error_t *err, char *why, size_t whylen)
 	snprintf(why, whylen, "duplicate member %.*s", (int)(n > 64 ? 64 : n), near);
 }
 
+/* What ends a token that is not a string: structure and white space. */
+static bool token_end(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '{' || c == '}' ||
+	       c == '[' || c == ']' || c == ':' || c == ',' || c == '"';
+}
+
+/* The longest token of buf[0..len): a string with its quotes, or a run of
+ * other characters up to a token_end(). */
+static size_t longest_token(const char *buf, size_t len)
+{
+	size_t i = 0, j, longest = 0;
+
+	while (i < len) {
+		if (buf[i] != '"' && token_end(buf[i])) {
+			i++;
+			continue;
+		}
+		j = i + 1;
+		if (buf[i] == '"') {
+			while (j < len && buf[j] != '"')
+				j += buf[j] == '\\' ? 2 : 1;
+			j = j < len ? j + 1 : len;
+		} else {
+			while (j < len && !token_end(buf[j]))
+				j++;
+		}
+		if (j - i > longest)
+			longest = j - i;
+		i = j;
+	}
+	return longest;
+}
+
 /*
- * buf[0..len) parsed as the second element of ["<len zeros>", TEXT]: the
- * value; NULL, *oom false, when that is not exactly one object or array
- * (the caller parses the text alone to say why); NULL, *oom true, when
- * memory ran out.
+ * buf[0..len) parsed as the second element of ["<pad>", TEXT], the pad
+ * as long as the longest token of the text: the value; NULL, *oom false,
+ * when that is not exactly one object or array (the caller parses the
+ * text alone to say why); NULL, *oom true, when memory ran out.
  *
  * jansson (2.14) keeps each token's text in one buffer that grows as long
  * tokens come, and does not check that growth: when an allocation fails
  * there, that byte is left out and the parse goes on, so a string or a
  * number can come back a byte short with no error (tests/unit/
- * test_alloc_fail.c saw a kid and an aud that way). The buffer never
- * shrinks within a parse, so a first token as long as the whole text
+ * test_alloc_fail.c saw a kid, an aud and a scope that way). The buffer
+ * never shrinks within a parse, so a first token as long as the longest
  * makes it grow, if ever, before any byte of the text is read: when that
  * token comes back whole, no byte after it can be lost.
  */
 static json_t *load_whole(const char *buf, size_t len, bool *oom)
 {
+	size_t padlen = longest_token(buf, len), n = padlen + len + 6;
 	json_t *all, *pad, *v = NULL;
-	size_t n = 2 * len + 6;
 	json_error_t err;
 	char *text;
 
@@ -102,16 +136,16 @@ static json_t *load_whole(const char *buf, size_t len, bool *oom)
 		return NULL;
 	text[0] = '[';
 	text[1] = '"';
-	memset(text + 2, '0', len);
-	memcpy(text + len + 2, "\",", 2);
-	memcpy(text + len + 4, buf, len);
+	memset(text + 2, '0', padlen);
+	memcpy(text + padlen + 2, "\",", 2);
+	memcpy(text + padlen + 4, buf, len);
 	text[n - 2] = ']';
 	text[n - 1] = '\0';
 	all = json_loadb(text, n - 1, JSON_REJECT_DUPLICATES, &err);
 	free(text);
 	pad = json_array_get(all, 0);
 	if ((!all && json_error_code(&err) == json_error_out_of_memory) ||
-	    (all && (!json_is_string(pad) || json_string_length(pad) != len))) {
+	    (all && (!json_is_string(pad) || json_string_length(pad) != padlen))) {
 		json_decref(all);
 		return NULL;
 	}
