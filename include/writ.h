@@ -415,7 +415,9 @@ const char *writ_trace_verdict(const writ_trace *trace);
  * Authenticate a client (the client stack; by default the `secret` module
  * against the app's hashed secrets). WRIT_OK, WRIT_EDENIED,
  * WRIT_ENOPRINCIPAL (the same answer a caller should give as a wrong
- * secret), WRIT_EINVAL. trace may be NULL.
+ * secret), WRIT_EINVAL; WRIT_ENOMEM or WRIT_ECRYPTO when a secret could
+ * not be checked (the server's fault, not the client's). trace may be
+ * NULL.
  */
 int writ_authenticate(const writ_policy *policy, const char *client_id,
                       const struct writ_request *req, writ_trace *trace);

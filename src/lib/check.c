@@ -48,7 +48,7 @@ static bool oom(struct checker *ck)
 /*
  * A name for a message: quoted, with control characters escaped, so that
  * a name can never break a diagnostic's line or forge another (in the
- * load's arena; "\"?\"" when memory is short).
+ * load's arena; "\"?\"" when memory is short, which fails the load).
  */
 static const char *q(struct checker *ck, const struct ast_text *t)
 {
@@ -59,6 +59,8 @@ static const char *q(struct checker *ck, const struct ast_text *t)
 	buf_put_quoted(&b, t->s, t->len);
 	s = b.oom ? NULL : arena_strndup(&ck->ld->arena, b.data, b.len);
 	buf_free(&b);
+	if (!s)
+		oom(ck);
 	return s ? s : "\"?\"";
 }
 
@@ -77,6 +79,8 @@ static const char *did_you_mean(struct checker *ck, const struct suggest *sg)
 	buf_puts(&b, "?");
 	s = b.oom ? NULL : arena_strndup(&ck->ld->arena, b.data, b.len);
 	buf_free(&b);
+	if (!s)
+		oom(ck);
 	return s;
 }
 

@@ -25,6 +25,8 @@ static const char *quote(struct loader *ld, const char *s, size_t len)
 	buf_put_quoted(&b, s, len);
 	out = b.oom ? NULL : arena_strndup(&ld->arena, b.data, b.len);
 	buf_free(&b);
+	if (!out)
+		ld->oom = true; /* the message says "?", and the load fails */
 	return out ? out : "\"?\"";
 }
 
@@ -247,6 +249,8 @@ static void check_rule(struct loader *ld, const struct ast_resource *r, struct a
 			buf_puts(&b, "?");
 			hint = b.oom ? NULL : arena_strndup(&ld->arena, b.data, b.len);
 			buf_free(&b);
+			if (!hint)
+				ld->oom = true;
 		}
 		diag(ld, &ref->name.sp, WRIT_SEVERITY_ERROR, E_UNDECLARED_PERM, hint,
 		     "route requires %s, which this resource does not declare",

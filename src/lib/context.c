@@ -359,7 +359,7 @@ int context_authenticate(const writ_policy *t, const char *client_id,
                          const struct writ_request *req, writ_trace *tr, bool *slow_needed)
 {
 	writ_context c;
-	int rc;
+	int rc, fault = WRIT_OK;
 
 	if (!t || !client_id || !context_request_ok(req))
 		return WRIT_EINVAL;
@@ -370,9 +370,14 @@ int context_authenticate(const writ_policy *t, const char *client_id,
 	c.resource = -1;
 	c.req = req;
 	c.slow_needed = slow_needed;
+	c.fault = &fault;
 	if ((rc = context_lookup_principal(t, WRIT_PRINCIPAL_APP, client_id, &c.principal)) != WRIT_OK)
 		return rc;
-	return context_run(&c, tr) == WRIT_MODULE_SUCCESS ? WRIT_OK : WRIT_EDENIED;
+	if (context_run(&c, tr) == WRIT_MODULE_SUCCESS)
+		return WRIT_OK;
+	/* A secret that could not be checked is the server's fault, not a
+	 * wrong secret: the client is not told its credentials failed. */
+	return fault != WRIT_OK ? fault : WRIT_EDENIED;
 }
 
 /* The granted set's names, in declaration order, into out. */

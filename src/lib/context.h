@@ -31,6 +31,9 @@ struct writ_context {
 	/* client, for the token endpoint's fast path: when not NULL, `secret`
 	 * runs no slow hash; it sets *slow_needed where it would. */
 	bool *slow_needed;
+	/* client: where `secret` puts WRIT_ENOMEM or WRIT_ECRYPTO when it
+	 * could not check a secret (NULL: nobody asks). */
+	int *fault;
 };
 
 /* Where a module may stand: every facility. */

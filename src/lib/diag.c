@@ -367,6 +367,8 @@ void vdiag(struct loader *ld, const struct span *sp, enum writ_severity sev,
 		rec.end_line = sp->end_line;
 		rec.end_column = sp->end_col;
 		text = sp->line ? source_line(src, sp->line, &len) : NULL;
+		if (sp->line && !src->lines)
+			ld->oom = true; /* the index of lines could not be made */
 		if (text) {
 			put_printable(&line, text, len);
 			rec.source = line.data ? line.data : "";

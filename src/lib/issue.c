@@ -27,6 +27,7 @@
 
 #include "context.h"
 #include "form.h"
+#include "json_strict.h"
 #include "mint.h"
 #include "secret.h"
 #include "table.h"
@@ -130,7 +131,7 @@ static int reply_json(writ_reply *r, json_t *v)
 {
 	if (!v)
 		return WRIT_ENOMEM;
-	r->body = json_dumps(v, JSON_COMPACT);
+	r->body = json_text(v, JSON_COMPACT);
 	json_decref(v);
 	if (!r->body)
 		return WRIT_ENOMEM;

@@ -1,7 +1,10 @@
 /* json_strict.c: strict JSON objects for JOSE (json_strict.h). */
 #include "config.h"
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "json_strict.h"
@@ -77,9 +80,95 @@ static void duplicate_message(const json_error_t *err, char *why, size_t whylen)
 	snprintf(why, whylen, "duplicate member %.*s", (int)(n > 64 ? 64 : n), near);
 }
 
+/* What ends a token that is not a string: structure and white space. */
+static bool token_end(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '{' || c == '}' ||
+	       c == '[' || c == ']' || c == ':' || c == ',' || c == '"';
+}
+
+/* The longest token of buf[0..len): a string with its quotes, or a run of
+ * other characters up to a token_end(). */
+static size_t longest_token(const char *buf, size_t len)
+{
+	size_t i = 0, j, longest = 0;
+
+	while (i < len) {
+		if (buf[i] != '"' && token_end(buf[i])) {
+			i++;
+			continue;
+		}
+		j = i + 1;
+		if (buf[i] == '"') {
+			while (j < len && buf[j] != '"')
+				j += buf[j] == '\\' ? 2 : 1;
+			j = j < len ? j + 1 : len;
+		} else {
+			while (j < len && !token_end(buf[j]))
+				j++;
+		}
+		if (j - i > longest)
+			longest = j - i;
+		i = j;
+	}
+	return longest;
+}
+
+/*
+ * buf[0..len) parsed as the second element of ["<pad>", TEXT], the pad
+ * as long as the longest token of the text: the value; NULL, *oom false,
+ * when that is not exactly one object or array (the caller parses the
+ * text alone to say why); NULL, *oom true, when memory ran out.
+ *
+ * jansson (2.14) keeps each token's text in one buffer that grows as long
+ * tokens come, and does not check that growth: when an allocation fails
+ * there, that byte is left out and the parse goes on, so a string or a
+ * number can come back a byte short with no error (tests/unit/
+ * test_alloc_fail.c saw a kid, an aud and a scope that way). The buffer
+ * never shrinks within a parse, so a first token as long as the longest
+ * makes it grow, if ever, before any byte of the text is read: when that
+ * token comes back whole, no byte after it can be lost.
+ */
+static json_t *load_whole(const char *buf, size_t len, bool *oom)
+{
+	size_t padlen = longest_token(buf, len), n = padlen + len + 6;
+	json_t *all, *pad, *v = NULL;
+	json_error_t err;
+	char *text;
+
+	*oom = true;
+	text = len < (SIZE_MAX - 6) / 2 ? malloc(n) : NULL;
+	if (!text)
+		return NULL;
+	text[0] = '[';
+	text[1] = '"';
+	memset(text + 2, '0', padlen);
+	memcpy(text + padlen + 2, "\",", 2);
+	memcpy(text + padlen + 4, buf, len);
+	text[n - 2] = ']';
+	text[n - 1] = '\0';
+	all = json_loadb(text, n - 1, JSON_REJECT_DUPLICATES, &err);
+	free(text);
+	pad = json_array_get(all, 0);
+	if ((!all && json_error_code(&err) == json_error_out_of_memory) ||
+	    (all && (!json_is_string(pad) || json_string_length(pad) != padlen))) {
+		json_decref(all);
+		return NULL;
+	}
+	*oom = false;
+	v = json_array_get(all, 1);
+	if (json_array_size(all) == 2 && (json_is_object(v) || json_is_array(v)))
+		json_incref(v);
+	else
+		v = NULL;
+	json_decref(all);
+	return v;
+}
+
 json_t *json_strict_object(const char *buf, size_t len, char *why, size_t whylen)
 {
 	json_error_t err;
+	bool oom;
 	json_t *v;
 
 	if (len == 0) {
@@ -101,9 +190,23 @@ json_t *json_strict_object(const char *buf, size_t len, char *why, size_t whylen
 		         JSON_STRICT_MAX_DEPTH);
 		return NULL;
 	}
+	v = load_whole(buf, len, &oom);
+	if (oom) {
+		snprintf(why, whylen, "out of memory");
+		return NULL;
+	}
 	/* Without JSON_DISABLE_EOF_CHECK jansson refuses anything after the
-	 * value; without JSON_ALLOW_NUL it refuses \u0000 in strings. */
-	v = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &err);
+	 * value; without JSON_ALLOW_NUL it refuses \u0000 in strings. The
+	 * text is parsed alone again only to say what is wrong with it. */
+	if (!v) {
+		v = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &err);
+		if (v) {
+			/* Whole alone, not whole padded: memory ran out. */
+			json_decref(v);
+			snprintf(why, whylen, "out of memory");
+			return NULL;
+		}
+	}
 	if (!v) {
 		if (json_error_code(&err) == json_error_duplicate_key)
 			duplicate_message(&err, why, whylen);
@@ -117,4 +220,26 @@ json_t *json_strict_object(const char *buf, size_t len, char *why, size_t whylen
 		return NULL;
 	}
 	return v;
+}
+
+/* Every write lands in a buffer whose failure stays recorded, so that a
+ * write whose error jansson drops still spoils the result. */
+static int text_append(const char *s, size_t n, void *arg)
+{
+	struct buf *b = arg;
+
+	buf_append(b, s, n);
+	return b->oom ? -1 : 0;
+}
+
+char *json_text(const json_t *v, size_t flags)
+{
+	struct buf b;
+
+	buf_init(&b);
+	if (json_dump_callback(v, text_append, &b, flags) != 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_steal(&b);
 }

@@ -20,4 +20,14 @@
  */
 json_t *json_strict_object(const char *buf, size_t len, char *why, size_t whylen);
 
+/*
+ * json_dumps(v, flags), except that it is NULL whenever an allocation
+ * fails. jansson's json_dumps() does not check every write of its own
+ * buffer: with jansson 2.14, an allocation failing while it wrote a key
+ * gave a text with that key left out ({"alg":"ES256",:"..."}), returned
+ * as a success (tests/unit/test_alloc_fail.c found it). Caller frees with
+ * free().
+ */
+char *json_text(const json_t *v, size_t flags);
+
 #endif

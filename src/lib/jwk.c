@@ -535,7 +535,7 @@ char *jwk_thumbprint(const json_t *jwk)
 		if (v && json_object_set(req, members[i], v) != 0)
 			goto out;
 	}
-	text = json_dumps(req, JSON_COMPACT | JSON_SORT_KEYS);
+	text = json_text(req, JSON_COMPACT | JSON_SORT_KEYS);
 	if (!text || EVP_Digest(text, strlen(text), digest, NULL, EVP_sha256(), NULL) != 1)
 		goto out;
 	out = malloc(b64url_encoded_len(sizeof(digest)) + 1);

@@ -513,7 +513,7 @@ char *writ_token_claims_json(const writ_token *t)
 {
 	if (!valid_claims(t))
 		return NULL;
-	return json_dumps(t->claims->json, JSON_COMPACT | JSON_SORT_KEYS);
+	return json_text(t->claims->json, JSON_COMPACT | JSON_SORT_KEYS);
 }
 
 /* ---- validation ---- */
@@ -1114,7 +1114,7 @@ const char *writ_signer_alg(const writ_signer *s)
 
 char *writ_signer_public_jwk(const writ_signer *s)
 {
-	return s ? json_dumps(s->jwk, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	return s ? json_text(s->jwk, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 }
 
 /* Append the base64url encoding of p[0..n) to b. */
@@ -1131,7 +1131,7 @@ static bool put_b64(struct buf *b, const unsigned char *p, size_t n)
 /* Append a JSON value, compact with sorted keys, as base64url. */
 static bool put_json(struct buf *b, json_t *v)
 {
-	char *text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+	char *text = json_text(v, JSON_COMPACT | JSON_SORT_KEYS);
 	bool ok;
 
 	if (!text)

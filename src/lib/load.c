@@ -501,7 +501,7 @@ void loader_read_buffer(struct loader *ld, const char *name, const char *data,
 
 int policy_yylex_init_extra(struct parse_state *extra, void **scanner);
 int policy_yylex_destroy(void *scanner);
-void *policy_yy_scan_buffer(char *base, size_t size, void *scanner);
+void *policy_scan_source(char *base, size_t size, void *scanner);
 int policy_yyparse(void *scanner, struct parse_state *ps);
 
 char *loader_relative_path(const char *file, const char *name)
@@ -578,9 +578,10 @@ void parse_source(struct loader *ld, uint32_t file, struct include_frame *stack,
 	struct parse_include *inc;
 	struct source *src = &ld->sources[file];
 	void *scanner = NULL;
+	/* Set before the scanner can unwind, freed after it is destroyed. */
+	char *volatile copy = NULL;
 	jmp_buf unwind;
-	char *including, *copy;
-	size_t n;
+	char *including;
 	/* A UTF-8 byte order mark is not part of the text. */
 	const size_t skip = src->len >= 3 && memcmp(src->text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
 
@@ -598,22 +599,21 @@ void parse_source(struct loader *ld, uint32_t file, struct include_frame *stack,
 		ld->oom = true;
 		return;
 	}
-	/* The scanner works on its own copy: flex writes into the buffer it
-	 * scans, and diagnostics quote the source while it runs. One memcpy
-	 * (yy_scan_bytes would copy a byte at a time), ended by the two NULs
-	 * flex wants. */
-	n = src->len - skip;
-	copy = n <= INT_MAX ? malloc(n + 2) : NULL;
-	if (!copy) {
-		policy_yylex_destroy(scanner);
-		ld->oom = true;
-		return;
-	}
-	memcpy(copy, src->text + skip, n);
-	copy[n] = '\0';
-	copy[n + 1] = '\0';
 	if (setjmp(unwind) == 0) {
-		if (!policy_yy_scan_buffer(copy, n + 2, scanner))
+		/* The scanner works on a copy of ours: flex writes into the buffer
+		 * it scans, and diagnostics quote the source while it runs. One
+		 * memcpy, not yy_scan_bytes(): that copies a byte at a time, and
+		 * its copy leaks when its next allocation fails. The scanner
+		 * wants two NULs after the text. */
+		size_t n = src->len - skip;
+
+		copy = n <= INT_MAX - 2 ? malloc(n + 2) : NULL;
+		if (copy) {
+			if (n > 0)
+				memcpy(copy, src->text + skip, n);
+			copy[n] = copy[n + 1] = '\0';
+		}
+		if (!copy || !policy_scan_source(copy, n + 2, scanner))
 			ld->oom = true;
 		else if (policy_yyparse(scanner, &ps) == 2)
 			ld->oom = true;

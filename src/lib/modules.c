@@ -367,17 +367,27 @@ static int secret_decide(const void *state, const writ_context *ctx, char *reaso
 	/* Every unexpired secret is tried (rotation keeps two alive). */
 	for (i = 0; i < p->nsecrets; i++) {
 		const struct t_secret *s = &p->secrets[i];
+		int rc;
 		if (secret_expired(s, now)) {
 			expired = true;
 			continue;
 		}
 		tried = true;
 		atomic_fetch_add_explicit(&secret_verify_calls, 1, memory_order_relaxed);
-		if (secret_verify(s->hash, strlen(s->hash), presented, len) == WRIT_OK) {
+		rc = secret_verify(s->hash, strlen(s->hash), presented, len);
+		if (rc == WRIT_OK) {
 			if (cache)
 				secret_cache_insert(cache, &tag, i);
 			put_reason(reason, n, "%s", "the secret matches");
 			return WRIT_MODULE_SUCCESS;
+		}
+		if (rc == WRIT_ECRYPTO || rc == WRIT_ENOMEM) {
+			/* OpenSSL failed (out of memory, say): no answer either way. */
+			if (ctx->fault)
+				*ctx->fault = rc;
+			put_reason(reason, n, "the secret could not be checked: %s",
+			           writ_strerror(rc));
+			return WRIT_MODULE_ERROR;
 		}
 	}
 	/* No secret to try (none, or all expired): do the work a wrong secret

@@ -186,6 +186,8 @@ static const char *suggestion(struct loader *ld, const char *name, const char *c
 	buf_printf(&b, "did you mean \"%s\"?", best);
 	s = b.oom ? NULL : arena_strndup(&ld->arena, b.data, b.len);
 	buf_free(&b);
+	if (!s)
+		ld->oom = true;
 	return s;
 }
 

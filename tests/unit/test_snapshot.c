@@ -38,10 +38,14 @@ enum {
 	S_STRINGS,
 };
 
-static char scratch[] = "/tmp/writ-snapshot-XXXXXX";
+#define SCRATCH_TEMPLATE "/tmp/writ-snapshot-XXXXXX"
+static char scratch[sizeof(SCRATCH_TEMPLATE)];
 
+/* mkdtemp() fills the template in: a fresh one each time, for the runs in
+ * one process (CK_FORK=no, as make check-valgrind runs it). */
 static void make_scratch(void)
 {
+	memcpy(scratch, SCRATCH_TEMPLATE, sizeof(scratch));
 	ck_assert_ptr_nonnull(mkdtemp(scratch));
 }
 
