@@ -5,6 +5,7 @@
 
 #include "helpers.h"
 #include "validate.h"
+#include "writ.h"
 
 #define S(x) x, strlen(x)
 
@@ -19,6 +20,28 @@ START_TEST(scope_tokens)
 	ck_assert_ptr_nonnull(validate_scope_token(S("a\tb")));
 	ck_assert_ptr_nonnull(validate_scope_token(S("caf\xc3\xa9")));
 	ck_assert_ptr_nonnull(validate_scope_token(S("a\x7f")));
+}
+END_TEST
+
+/* writ_scope_token_valid() reads sixteen bytes at a time: every byte
+ * value at every offset of tokens of 1 to 40 bytes, block boundaries
+ * included, gets the verdict validate_scope_token() gives. */
+START_TEST(scope_token_verdicts_agree)
+{
+	char tok[40];
+	size_t len, at;
+	int c;
+
+	ck_assert_int_eq(writ_scope_token_valid("", 0), 0);
+	for (len = 1; len <= sizeof(tok); len++)
+		for (at = 0; at < len; at++)
+			for (c = 0; c < 256; c++) {
+				memset(tok, 'r', sizeof(tok));
+				tok[at] = (char)c;
+				ck_assert_msg(writ_scope_token_valid(tok, len) ==
+				                  (validate_scope_token(tok, len) == NULL),
+				              "byte %02x at %zu of %zu", c, at, len);
+			}
 }
 END_TEST
 
@@ -683,6 +706,7 @@ static Suite *suite(void)
 
 	tc = tcase_create("scope");
 	tcase_add_test(tc, scope_tokens);
+	tcase_add_test(tc, scope_token_verdicts_agree);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("indicator");
