@@ -13,6 +13,23 @@
 #include "table.h"
 #include "validate.h"
 
+/* The sixteen bytes at s, of which n remain; when fewer, the rest is a
+ * letter, which no scan here refuses or takes for a space. */
+static inline bytes16 load16(const char *s, size_t n)
+{
+	unsigned char tail[16];
+	bytes16 v;
+
+	if (n >= 16) {
+		memcpy(&v, s, 16);
+		return v;
+	}
+	memset(tail, 'a', sizeof(tail));
+	memcpy(tail, s, n);
+	memcpy(&v, tail, 16);
+	return v;
+}
+
 /* The bytes of v outside RFC 6749's scope-token set (%x21 / %x23-5B /
  * %x5D-7E, validate.h's scope_char()), 0xff each. */
 static inline bytes16 not_scope_bytes(bytes16 v)
@@ -29,19 +46,9 @@ int writ_scope_token_valid(const char *s, size_t len)
 	if (!s || len == 0)
 		return 0;
 	for (i = 0; i < len; i += 16) {
-		bytes16 v, bad;
+		bytes16 bad = not_scope_bytes(load16(s + i, len - i));
 		uint64_t b[2];
 
-		if (len - i >= 16) {
-			memcpy(&v, s + i, 16);
-		} else {
-			/* The tail, padded with a letter. */
-			unsigned char tail[16];
-			memset(tail, 'a', sizeof(tail));
-			memcpy(tail, s + i, len - i);
-			memcpy(&v, tail, 16);
-		}
-		bad = not_scope_bytes(v);
 		memcpy(b, &bad, sizeof(b));
 		if (b[0] | b[1])
 			return 0;
@@ -230,18 +237,9 @@ static bool claim_scan(const char *claim, size_t len, const char *const *require
 	c.lens = pending_lens(&c);
 
 	for (i = 0; i < len; i += 16) {
-		bytes16 v, bad, sp;
+		bytes16 v = load16(claim + i, len - i), bad, sp;
 		uint64_t b[2], m[2];
 
-		if (len - i >= 16) {
-			memcpy(&v, claim + i, 16);
-		} else {
-			/* The tail, padded with a letter: never bad, never a space. */
-			unsigned char tail[16];
-			memset(tail, 'a', sizeof(tail));
-			memcpy(tail, claim + i, len - i);
-			memcpy(&v, tail, 16);
-		}
 		bad = (bytes16)((v < 0x20) | (v > 0x7e) | (v == '"') | (v == '\\'));
 		sp = (bytes16)(v == ' ');
 		memcpy(b, &bad, sizeof(b));
