@@ -267,7 +267,8 @@ static int claim_holds(const char *claim, size_t claim_len, const char *const *r
 		for (k = 0; k < n; k++)
 			rlen[k] = strlen(required[base + k]);
 		pending = n == CLAIM_CHUNK ? UINT64_MAX : (UINT64_C(1) << n) - 1;
-		if (!claim_scan(claim, claim_len, required + base, rlen, n, &pending))
+		/* required may be NULL when nothing is required: no offset on it. */
+		if (!claim_scan(claim, claim_len, n ? required + base : required, rlen, n, &pending))
 			return WRIT_EMALFORMED;
 		if (pending) {
 			if (missing)
