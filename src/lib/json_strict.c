@@ -16,6 +16,13 @@ enum prescan {
 	PRESCAN_TOO_DEEP,
 };
 
+/* What ends a token that is not a string: structure and white space. */
+static bool token_end(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '{' || c == '}' ||
+	       c == '[' || c == ']' || c == ':' || c == ',' || c == '"';
+}
+
 /*
  * One pass over the text before jansson sees it: all of it must be valid
  * UTF-8 (util.h's decoder takes every byte that is not ASCII), and objects
@@ -23,23 +30,34 @@ enum prescan {
  * higher). Bytes that are not ASCII are never structural, so only ASCII
  * ones move the nesting; strings are skipped with their escapes, and
  * malformed text is left for jansson to report. Invalid UTF-8 anywhere is
- * reported before nesting.
+ * reported before nesting. *longest is the length of the longest token,
+ * a string with its quotes or a run of other bytes up to a token_end(), as
+ * jansson's lexer holds it (load_whole()).
  */
-static enum prescan prescan(const char *buf, size_t len, size_t limit)
+static enum prescan prescan(const char *buf, size_t len, size_t limit, size_t *longest)
 {
 	const unsigned char *s = (const unsigned char *)buf;
-	size_t depth = 0, i = 0, n;
-	bool in_string = false, too_deep = false;
+	size_t depth = 0, i = 0, n, start = 0, most = 0;
+	bool in_string = false, in_token = false, too_deep = false;
 	uint32_t cp;
 
 	while (i < len) {
 		unsigned char c = s[i];
 
+		if (!in_string && !in_token && (c >= 0x80 || !token_end(c))) {
+			in_token = true;
+			start = i;
+		}
 		if (c >= 0x80) {
 			if ((n = utf8_decode(s + i, len - i, &cp)) == 0)
 				return PRESCAN_BAD_UTF8;
 			i += n;
 			continue;
+		}
+		if (in_token && token_end(c)) {
+			in_token = false;
+			if (i - start > most)
+				most = i - start;
 		}
 		i++;
 		if (in_string) {
@@ -50,9 +68,12 @@ static enum prescan prescan(const char *buf, size_t len, size_t limit)
 					i++;
 			} else if (c == '"') {
 				in_string = false;
+				if (i - start > most)
+					most = i - start;
 			}
 		} else if (c == '"') {
 			in_string = true;
+			start = i - 1;
 		} else if (c == '{' || c == '[') {
 			if (++depth > limit)
 				too_deep = true;
@@ -60,6 +81,10 @@ static enum prescan prescan(const char *buf, size_t len, size_t limit)
 			depth--;
 		}
 	}
+	/* A string or token the text ends in. */
+	if ((in_string || in_token) && len - start > most)
+		most = len - start;
+	*longest = most;
 	return too_deep ? PRESCAN_TOO_DEEP : PRESCAN_OK;
 }
 
@@ -80,43 +105,9 @@ static void duplicate_message(const json_error_t *err, char *why, size_t whylen)
 	snprintf(why, whylen, "duplicate member %.*s", (int)(n > 64 ? 64 : n), near);
 }
 
-/* What ends a token that is not a string: structure and white space. */
-static bool token_end(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '{' || c == '}' ||
-	       c == '[' || c == ']' || c == ':' || c == ',' || c == '"';
-}
-
-/* The longest token of buf[0..len): a string with its quotes, or a run of
- * other characters up to a token_end(). */
-static size_t longest_token(const char *buf, size_t len)
-{
-	size_t i = 0, j, longest = 0;
-
-	while (i < len) {
-		if (buf[i] != '"' && token_end(buf[i])) {
-			i++;
-			continue;
-		}
-		j = i + 1;
-		if (buf[i] == '"') {
-			while (j < len && buf[j] != '"')
-				j += buf[j] == '\\' ? 2 : 1;
-			j = j < len ? j + 1 : len;
-		} else {
-			while (j < len && !token_end(buf[j]))
-				j++;
-		}
-		if (j - i > longest)
-			longest = j - i;
-		i = j;
-	}
-	return longest;
-}
-
 /*
  * buf[0..len) parsed as the second element of ["<pad>", TEXT], the pad
- * as long as the longest token of the text: the value; NULL, *oom false,
+ * padlen long, the longest token of the text (prescan()): the value; NULL, *oom false,
  * when that is not exactly one object or array (the caller parses the
  * text alone to say why); NULL, *oom true, when memory ran out.
  *
@@ -129,9 +120,9 @@ static size_t longest_token(const char *buf, size_t len)
  * makes it grow, if ever, before any byte of the text is read: when that
  * token comes back whole, no byte after it can be lost.
  */
-static json_t *load_whole(const char *buf, size_t len, bool *oom)
+static json_t *load_whole(const char *buf, size_t len, size_t padlen, bool *oom)
 {
-	size_t padlen = longest_token(buf, len), n = padlen + len + 6;
+	size_t n = padlen + len + 6;
 	json_t *all, *pad, *v = NULL;
 	json_error_t err;
 	char *text;
@@ -168,6 +159,7 @@ static json_t *load_whole(const char *buf, size_t len, bool *oom)
 json_t *json_strict_object(const char *buf, size_t len, char *why, size_t whylen)
 {
 	json_error_t err;
+	size_t longest;
 	bool oom;
 	json_t *v;
 
@@ -179,7 +171,7 @@ json_t *json_strict_object(const char *buf, size_t len, char *why, size_t whylen
 		snprintf(why, whylen, "JSON starts with a byte-order mark");
 		return NULL;
 	}
-	switch (prescan(buf, len, JSON_STRICT_MAX_DEPTH)) {
+	switch (prescan(buf, len, JSON_STRICT_MAX_DEPTH, &longest)) {
 	case PRESCAN_OK:
 		break;
 	case PRESCAN_BAD_UTF8:
@@ -190,7 +182,7 @@ json_t *json_strict_object(const char *buf, size_t len, char *why, size_t whylen
 		         JSON_STRICT_MAX_DEPTH);
 		return NULL;
 	}
-	v = load_whole(buf, len, &oom);
+	v = load_whole(buf, len, longest, &oom);
 	if (oom) {
 		snprintf(why, whylen, "out of memory");
 		return NULL;
