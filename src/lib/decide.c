@@ -174,7 +174,6 @@ struct claim_scan {
 	const char *claim;
 	const char *const *required;
 	const size_t *rlen;
-	size_t n;         /* required scopes, at most CLAIM_CHUNK */
 	uint64_t pending; /* bit k: required[k] not yet found */
 	uint64_t lens;    /* bit l % 64: a pending scope is l bytes long */
 	size_t start;     /* where the current token began */
@@ -225,13 +224,14 @@ static inline bool claim_spaces(struct claim_scan *c, uint64_t m, size_t base)
 	return true;
 }
 
-/* Is claim[0..len) well formed? If so, clear in *pending the bit of each
- * of required[0..n) (n <= CLAIM_CHUNK, lengths rlen) that it holds. */
+/* Is claim[0..len) well formed? If so, clear in *pending (bit k for
+ * required[k], lengths rlen, k < CLAIM_CHUNK) the bit of each scope it
+ * holds. */
 static bool claim_scan(const char *claim, size_t len, const char *const *required,
-                       const size_t *rlen, size_t n, uint64_t *pending)
+                       const size_t *rlen, uint64_t *pending)
 {
 	const uint64_t highs = UINT64_C(0x8080808080808080);
-	struct claim_scan c = { claim, required, rlen, n, *pending, 0, 0 };
+	struct claim_scan c = { claim, required, rlen, *pending, 0, 0 };
 	size_t i;
 
 	c.lens = pending_lens(&c);
@@ -268,7 +268,7 @@ static int claim_holds(const char *claim, size_t claim_len, const char *const *r
 			rlen[k] = strlen(required[base + k]);
 		pending = n == CLAIM_CHUNK ? UINT64_MAX : (UINT64_C(1) << n) - 1;
 		/* required may be NULL when nothing is required: no offset on it. */
-		if (!claim_scan(claim, claim_len, n ? required + base : required, rlen, n, &pending))
+		if (!claim_scan(claim, claim_len, n ? required + base : required, rlen, &pending))
 			return WRIT_EMALFORMED;
 		if (pending) {
 			if (missing)
