@@ -851,6 +851,14 @@ static bool load_resources(struct reader *r)
 		return refuse(r, "section permission-slots has no free slot");
 	t->perm_slots = (uint32_t *)r->sec[S_PERM_SLOTS];
 	t->perm_mask = nslots - 1;
+	/* The slots are used as they are, so every permission must be where
+	 * this writ's hash looks for it: a file placed by another hash would
+	 * otherwise load and then deny what it grants. */
+	for (i = 0; i < t->nperms; i++)
+		if (table_find_perm(t, t->perms[i].resource, t->perms[i].name, t->perms[i].len) !=
+		    (long)i)
+			return refuse(r, "section permission-slots: permission %u is not where this "
+			                 "writ's hash looks for it", (unsigned)i);
 	return true;
 }
 

@@ -620,6 +620,29 @@ START_TEST(hostile_indexes)
 		free(copy);
 	}
 	{
+		/* A taken slot pointing at another permission: the one it held
+		 * is no longer where a lookup finds it. */
+		unsigned char *copy = malloc(file_len);
+		uint64_t off, count, i;
+		uint32_t v, first = 0;
+
+		memcpy(copy, file, file_len);
+		section(copy, S_PERM_SLOTS, &off, &count);
+		for (i = 0; i < count; i++) {
+			memcpy(&v, copy + off + i * 4, 4);
+			if (v && !first) {
+				first = v;
+			} else if (v) {
+				memcpy(copy + off + i * 4, &first, 4);
+				break;
+			}
+		}
+		ck_assert_uint_lt(i, count);
+		reseal(copy, file_len);
+		expect_refused(copy, file_len, "section permission-slots: permission ");
+		free(copy);
+	}
+	{
 		/* The string blob must end with its NUL. */
 		unsigned char *copy = malloc(file_len);
 		uint64_t off, count;
